@@ -149,7 +149,7 @@ def _refuse_hidden_characters(s: str, multiline: bool) -> None:
     for char in s:
         if multiline and char in _MULTILINE_ALLOWED:
             continue
-        if char in _LINE_BREAKS or char == "\t":
+        if not multiline and (char in _LINE_BREAKS or char == "\t"):
             raise FieldError(MSG_ONE_LINE)
         if _is_control(char):
             raise FieldError(MSG_CONTROL)
