@@ -1,0 +1,179 @@
+"""The `wathiqa` command: parse arguments, call the library, map its errors to exit statuses.
+
+Exit 0: done. Exit 2: bad input (usage, policy, data, output folder), with nothing written. Exit 1: an
+unexpected fault. Commands that render nothing (check, list, schema, example) import no renderer, so they
+start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from .model import Document
+    from .project import Project
+
+DEFAULT_POLICY = Path("policies/policy.yml")
+DEFAULT_OUT = Path("output")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors go through the one error handler."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wathiqa", description="Arabic paperwork of the association, from its policy in YAML.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--policy", type=Path, default=DEFAULT_POLICY, help="policy file (default: %(default)s)")
+        return p
+
+    command("check", "validate the policy and every form; list every error")
+    command("list", "list documents and registers with their ids and Arabic titles")
+    p = command("schema", "print the JSON Schema of policy.yml and forms/*.yml")
+    p.add_argument("which", nargs="?", choices=["policy", "document", "register"], help="one schema only")
+    p.add_argument("--write", type=Path, metavar="DIR", help="write the three schema files into DIR")
+    p = command("example", "print a valid example data file (YAML) for one document")
+    p.add_argument("doc_id", metavar="DOC_ID")
+    p = command("build", "build the blank kit: every document as PDF and DOCX, every register as XLSX")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--only", nargs="+", metavar="ID", help="only these documents or registers")
+    p = command("issue", "issue one case: validate, allocate the reference, render, append the register row")
+    p.add_argument("doc_id", metavar="DOC_ID")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE", help="case data, YAML or JSON")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p = command("merge", "a batch of letters from .xlsx/.csv/.yml/.json: one print PDF and a DOCX per record")
+    p.add_argument("doc_id", metavar="DOC_ID")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--skip-invalid", action="store_true", help="generate the valid records, report the rest")
+    p = command("decide", "write the decision letters the archivists decided in the requests register")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p = command("register", "read a register")
+    p.add_argument("action", choices=["show"])
+    p.add_argument("register_id", metavar="REGISTER_ID")
+    p.add_argument("--status", help="only rows with this status (id or Arabic label)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run one command; return the exit status instead of exiting."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+        return _run(args, out, err)
+    except InputError as exc:
+        print(f"wathiqa: {exc}" if not exc.problems else str(exc), file=err)
+        return 2
+    except KeyboardInterrupt:
+        print("wathiqa: interrupted; nothing half-written was kept", file=err)
+        return 130
+    except Exception as exc:  # the one place an unexpected fault becomes a message and exit 1
+        logging.getLogger(__name__).debug("unexpected fault", exc_info=True)
+        print(f"wathiqa: unexpected error: {type(exc).__name__}: {exc}", file=err)
+        print("please report it with the command you ran", file=err)
+        return 1
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .project import load_project
+
+    if args.command == "schema":
+        return _schema(args, out)
+    project = load_project(args.policy)
+    if args.command == "check":
+        print(
+            f"{args.policy}: valid — {len(project.documents)} documents, {len(project.registers)} registers",
+            file=out,
+        )
+        return 0
+    if args.command == "list":
+        return _list(project, out)
+    if args.command == "example":
+        from .examples import example_yaml
+
+        document = _document(project, args.doc_id)
+        out.write(example_yaml(document, project.policy))
+        return 0
+    if args.command == "build":
+        from .build import build_kit
+
+        written = build_kit(project, args.out, only=args.only)
+        for path in written:
+            print(path, file=out)
+        return 0
+    if args.command == "issue":
+        from .issue import issue_case
+
+        result = issue_case(project, args.doc_id, args.data, args.out)
+        print(result.reference, file=out)
+        print(result.folder, file=out)
+        return 0
+    if args.command == "merge":
+        from .merge import merge_batch
+
+        summary = merge_batch(project, args.doc_id, args.data, args.out, skip_invalid=args.skip_invalid, err=err)
+        print(summary.text(), file=out)
+        return 0
+    if args.command == "decide":
+        from .decide import decide
+
+        summary_text = decide(project, args.out)
+        print(summary_text, file=out)
+        return 0
+    if args.command == "register":
+        from .registers_cli import show_register
+
+        show_register(project, args.register_id, args.out, status=args.status, out=out)
+        return 0
+    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
+
+
+def _document(project: Project, doc_id: str) -> Document:
+    if doc_id not in project.documents:
+        known = ", ".join(sorted(project.documents))
+        raise UsageError(f"unknown document {doc_id!r}; the documents are: {known}")
+    return project.documents[doc_id]
+
+
+def _list(project: Project, out: TextIO) -> int:
+    print("documents:", file=out)
+    for doc in project.documents.values():
+        print(f"  {doc.id:<18} {doc.kind:<12} {doc.code:<9} {doc.title}", file=out)
+    print("registers:", file=out)
+    for reg in project.registers.values():
+        print(f"  {reg.id:<18} {'register':<12} {'':<9} {reg.title}", file=out)
+    return 0
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from .schema import schemas
+
+    all_schemas = schemas()
+    if args.write:
+        args.write.mkdir(parents=True, exist_ok=True)
+        for name, schema in all_schemas.items():
+            path = args.write / f"{name}.schema.json"
+            path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            print(path, file=out)
+        return 0
+    chosen = all_schemas[args.which] if args.which else all_schemas
+    out.write(json.dumps(chosen, ensure_ascii=False, indent=2) + "\n")
+    return 0

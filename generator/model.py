@@ -1,0 +1,360 @@
+"""Typed, validated models of policies/policy.yml and forms/*.yml.
+
+Every option is declared here once, with its type, default and meaning; the same classes give the JSON Schema
+that `wathiqa schema` prints for editors. Unknown keys are errors: a typo in a policy is a silently wrong
+document otherwise. Cross-references between files (a choice field naming a policy list, a register naming a
+document) are checked in project.py, which sees every file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+"""An ASCII identifier: lower-case letters, digits and underscores, starting with a letter."""
+
+DocId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+"""A document or register id; also its output file name, so ASCII with hyphens."""
+
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+FieldType = Literal[
+    "text",
+    "long_text",
+    "date",
+    "national_id",
+    "mobile",
+    "email",
+    "url",
+    "number",
+    "time",
+    "choice",
+    "multi_choice",
+    "yes_no",
+    "rating",
+    "signature",
+    "thumbprint",
+]
+"""What a field holds; it decides the validation of case data, the printed box and the register column."""
+
+LIST_TYPES = frozenset({"choice", "multi_choice", "rating"})
+PAPER_ONLY_TYPES = frozenset({"signature", "thumbprint"})
+"""Field types that exist only on paper: they have no value in case data and no register column."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------------------------- policy.yml
+
+
+class Association(_Strict):
+    """Who the association is: printed on every letterhead."""
+
+    name: Text = Field(description="Full official name, as on the licence")
+    name_en: str | None = Field(None, description="English name, for the DOCX/PDF metadata")
+    licence_number: Text = Field(description="Licence number (رقم الترخيص); quote it so it stays text")
+    licence_authority: Text = Field(description="Authority that issued the licence")
+    city: Text
+    address: Text
+    phone: Text = Field(description="Switchboard number, as text")
+    email: Text
+    website: Text
+    logo: Text = Field(description="Logo file (SVG or PNG), relative to policy.yml")
+
+
+class Settings(_Strict):
+    """Calendar, digits and print options that apply to every document."""
+
+    calendar: Literal["hijri", "gregorian"] = Field(
+        "hijri", description="Primary calendar of printed dates; the other one is shown beside it"
+    )
+    digits: Literal["arabic", "latin"] = Field(
+        "arabic", description="Digits of printed dates and numbers: Arabic-Indic (٠١٢) or Latin (012)"
+    )
+    basmala: StrictBool = Field(True, description="Open letters with «بسم الله الرحمن الرحيم»")
+    body_font: Literal["IBM Plex Sans Arabic", "Amiri"] = Field(
+        "IBM Plex Sans Arabic", description="Font of body text (both ship with wathiqa)"
+    )
+    heading_font: Literal["IBM Plex Sans Arabic", "Amiri"] = Field(
+        "IBM Plex Sans Arabic", description="Font of titles and headings"
+    )
+    archival_pdf: Literal["pdf/a-3b", "pdf/a-2b", "pdf/a-1b"] | None = Field(
+        None, description="Write issued (filled) PDFs in this PDF/A variant for long-term archiving"
+    )
+    register_backups: int = Field(10, ge=1, le=1000, description="How many previous versions of a register to keep")
+
+
+class ListItem(_Strict):
+    id: Ident = Field(description="Stable id stored in data files and registers")
+    label: Text = Field(description="Arabic label printed on forms and shown in register dropdowns")
+    label_female: str | None = Field(None, description="Feminine form of the label, where it differs")
+
+
+class PolicyList(_Strict):
+    """A list of options: channels, request types, statuses ..."""
+
+    title: Text
+    items: list[ListItem] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _unique_ids(cls, items: list[ListItem]) -> list[ListItem]:
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                raise ValueError(f"item id {item.id!r} appears twice")
+            seen.add(item.id)
+        return items
+
+    def labels(self) -> dict[str, str]:
+        return {item.id: item.label for item in self.items}
+
+
+class Goals(_Strict):
+    general: Text = Field(description="The general goal (الهدف العام)")
+    detailed: list[Text] = Field(min_length=1, description="The detailed goals (الأهداف التفصيلية)")
+    service_means: list[Text] = Field(
+        default_factory=list, description="How trust is raised in serving the beneficiary (the goal's sub-points)"
+    )
+
+
+class Step(_Strict):
+    id: Ident
+    text: Text
+
+
+class ServiceStandard(_Strict):
+    reply_min_days: int = Field(ge=1, le=365, description="A decision is answered no sooner than this many days")
+    statement: Text = Field(description="The standard as the policy words it")
+
+
+class Signatory(_Strict):
+    title: Text = Field(description="Job title printed above the signature line")
+    name: Text = Field(description="Name of the person holding the role")
+
+
+class NumberingScheme(_Strict):
+    """How references of one kind are made: PREFIX-YEAR-SEQUENCE, e.g. REQ-1448-00012."""
+
+    prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")]
+    year: Literal["hijri", "gregorian", "none"] = Field("hijri", description="Year part; the sequence restarts each year")
+    width: int = Field(5, ge=3, le=8, description="Zero-padded width of the sequence")
+
+    def prefix_for(self, hijri_year: int, gregorian_year: int) -> str:
+        if self.year == "none":
+            return f"{self.prefix}-"
+        year = hijri_year if self.year == "hijri" else gregorian_year
+        return f"{self.prefix}-{year}-"
+
+    def format(self, prefix: str, sequence: int) -> str:
+        return f"{prefix}{sequence:0{self.width}d}"
+
+
+class Labels(_Strict):
+    """Fixed wording of letterheads, footers and boxes; kept here so that no wording lives in Python."""
+
+    basmala: Text
+    greeting: Text = Field(description="Line after the addressee: «السلام عليكم ورحمة الله وبركاته، وبعد:»")
+    closing: Text = Field(description="Default closing line of a letter")
+    addressee_m: Text = Field(description="Before a man's name: «المكرم/»")
+    addressee_f: Text
+    honorific_m: Text = Field(description="After a man's name: «المحترم»")
+    honorific_f: Text
+    number: Text = Field(description="«الرقم» in the letter header")
+    date: Text
+    attachments: Text
+    corresponding: Text = Field(description="«الموافق» between the two calendars")
+    page: Text
+    page_of: Text
+    signature: Text
+    stamp: Text
+    name: Text
+    national_id: Text
+    thumbprint: Text
+    thumbprint_note: Text = Field(description="When the thumbprint is used instead of a signature")
+    office_use: Text
+    form_code: Text
+    version: Text
+    issued: Text
+    licence: Text
+    yes: Text
+    no: Text
+    day: Text
+    month: Text
+    year: Text
+    reference: Text = Field(description="Label of the reference printed beside the QR code")
+    rating_scale: Text = Field(description="Header over the 1-5 columns of a survey")
+    item: Text = Field(description="Header of the item column of a survey")
+
+
+class Paths(_Strict):
+    """Where the rest of the project is, relative to policy.yml."""
+
+    forms: str = Field("../forms", description="Folder of document YAML files (registers in its registers/)")
+    templates: str = Field("../templates", description="Folder of HTML/CSS and DOCX templates and fonts")
+
+
+class Policy(_Strict):
+    """policies/policy.yml: the association's policy of relations with beneficiaries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="wathiqa policy")
+
+    paths: Paths = Paths()
+
+    association: Association
+    settings: Settings = Settings()
+    preamble: Text = Field(description="The policy's preamble (تمهيد)")
+    goals: Goals
+    service_standard: ServiceStandard
+    procedure: list[Step] = Field(min_length=1, description="The steps of dealing with a beneficiary, in order")
+    lists: dict[Ident, PolicyList] = Field(description="Every list of options, by id")
+    signatories: dict[Ident, Signatory] = Field(description="Who signs, by role id")
+    numbering: dict[Ident, NumberingScheme] = Field(description="Reference schemes, by id")
+    labels: Labels = Field(description="Fixed wording of letterheads, footers and boxes")
+
+
+# --------------------------------------------------------------------------------------------- forms/*.yml
+
+
+class FieldDef(_Strict):
+    """One piece of information: the same definition feeds the PDF, the DOCX, the register and validation."""
+
+    id: Ident
+    label: Text = Field(description="Arabic label, printed before the box")
+    type: FieldType = "text"
+    required: StrictBool = False
+    list: Ident | None = Field(None, description="Policy list of the options (choice, multi_choice, rating)")
+    help: str | None = Field(None, description="One line of guidance printed under the label")
+    lines: int = Field(1, ge=1, le=12, description="Room on paper: handwritten lines")
+    width: Literal["full", "half"] = Field("full", description="Half-width fields pair up on one row")
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = Field(200, ge=1, le=5000, description="Longest accepted text")
+    example: str | builtins.list[str] | None = Field(None, description="A realistic value, used by `wathiqa example`")
+    auto: Literal["reference", "today", "earliest_reply"] | None = Field(
+        None, description="Filled by wathiqa when a case is issued, not by the applicant"
+    )
+
+    @model_validator(mode="after")
+    def _list_only_for_choices(self) -> FieldDef:
+        if self.type in LIST_TYPES and self.list is None:
+            raise ValueError(f"a {self.type} field needs `list:` naming a policy list")
+        if self.type not in LIST_TYPES and self.list is not None:
+            raise ValueError(f"`list:` is only for choice, multi_choice and rating fields, not {self.type}")
+        return self
+
+
+class Section(_Strict):
+    id: Ident
+    title: Text
+    note: str | None = Field(None, description="A line printed under the section title (may hold placeholders)")
+    office_use: StrictBool = Field(False, description="Filled by the office, not the applicant")
+    fields: list[FieldDef] = Field(min_length=1)
+
+
+class Declarant(_Strict):
+    """Which fields of a declaration name the person who signs it."""
+
+    name: Ident
+    national_id: Ident
+
+
+class Document(_Strict):
+    """A printable document: form, declaration, letter or survey."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="wathiqa document")
+
+    id: DocId = Field(description="Also the output file name: blank/ID.pdf")
+    kind: Literal["form", "declaration", "letter", "survey"]
+    title: Text = Field(description="Arabic title, centred on the page")
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,20}$")] = Field(
+        description="Form code printed in the document-control footer"
+    )
+    version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)*$")]
+    issued: date = Field(description="Date this version was issued (YYYY-MM-DD), printed in the footer")
+    max_pages: int = Field(1, ge=1, le=10, description="Pages the printed document may take")
+    numbering: Ident | None = Field(None, description="Numbering scheme of references issued for this document")
+    register_id: DocId | None = Field(None, alias="register", description="Register that records each issued case")
+    issue_with: list[DocId] = Field(
+        default_factory=list, description="Documents rendered from the same record when a case is issued"
+    )
+    addressee: Ident | None = Field(None, description="Field holding the name a letter is addressed to")
+    signatory: Ident | None = Field(None, description="Signatory role that signs a letter")
+    declarant: Declarant | None = Field(None, description="For a declaration: the signer's name and ID fields")
+    attachments: str | None = Field(None, description="«المرفقات» line of a letter's header")
+    intro: str | None = Field(None, description="Paragraph before the sections (placeholders allowed)")
+    body: list[Text] = Field(default_factory=list, description="Paragraphs of a letter or declaration")
+    undertakings: list[Text] = Field(default_factory=list, description="Numbered points a declarant accepts")
+    closing: str | None = Field(None, description="Closing line of a letter")
+    fields: list[FieldDef] = Field(default_factory=list, description="Data the wording uses, not printed as a table")
+    sections: list[Section] = Field(default_factory=list, description="Headed tables of fields, in order")
+    footer_note: str | None = Field(None, description="Small print above the footer")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Document:
+        if self.kind == "letter" and not self.body:
+            raise ValueError("a letter needs `body:` paragraphs")
+        if self.kind in ("form", "survey") and not self.sections:
+            raise ValueError(f"a {self.kind} needs `sections:`")
+        if self.kind == "declaration" and self.declarant is None:
+            raise ValueError("a declaration needs `declarant:` naming its name and national_id fields")
+        seen: set[str] = set()
+        for field_def in self.all_fields():
+            if field_def.id in seen:
+                raise ValueError(f"field id {field_def.id!r} is defined twice")
+            seen.add(field_def.id)
+        return self
+
+    def all_fields(self) -> list[FieldDef]:
+        return [*self.fields, *(f for s in self.sections for f in s.fields)]
+
+    def data_fields(self) -> list[FieldDef]:
+        """Fields that carry a value in case data (signatures and thumbprints live on paper only)."""
+        return [f for f in self.all_fields() if f.type not in PAPER_ONLY_TYPES]
+
+    def input_fields(self) -> list[FieldDef]:
+        """Fields the office types in for a case: data fields that wathiqa does not fill itself."""
+        return [f for f in self.data_fields() if f.auto is None]
+
+
+class Column(_Strict):
+    """A register column that is not a document field: reference, status, decision ..."""
+
+    id: Ident
+    label: Text
+    type: FieldType | Literal["reference", "hijri_text", "datetime"] = "text"
+    list: Ident | None = None
+    of: Ident | None = Field(None, description="For hijri_text: the date column it shows in Hijri")
+    width: float | None = Field(None, ge=4, le=120, description="Column width in characters (fitted if absent)")
+
+
+class FieldsOf(_Strict):
+    fields_of: DocId = Field(description="Insert a column for each data field of this document")
+    exclude: list[Ident] = Field(default_factory=list, description="Fields of that document left out")
+
+
+class Register(_Strict):
+    """An Excel register: one row per record, kept by the archivists."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="wathiqa register")
+
+    id: DocId
+    kind: Literal["register"]
+    title: Text
+    sheet: Annotated[str, StringConstraints(min_length=1, max_length=31)] = Field(description="Worksheet name")
+    numbering: Ident | None = Field(None, description="Numbering scheme of the references this register issues")
+    columns: list[Column | FieldsOf] = Field(min_length=1)
+
+    @field_validator("sheet")
+    @classmethod
+    def _sheet_name(cls, value: str) -> str:
+        if re.search(r"[\[\]:*?/\\]", value):
+            raise ValueError("a sheet name cannot contain [ ] : * ? / \\")
+        return value

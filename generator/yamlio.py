@@ -1,0 +1,205 @@
+"""The only place YAML is read.
+
+PyYAML's defaults are unsafe for a policy file: duplicate keys silently keep the last value, ``no`` becomes
+False, ``0501234567`` an octal number and ``12:30`` the integer 750. This loader composes the node tree and
+converts it itself, so that:
+
+* only ``true``/``false`` and ``null`` are resolved; every other plain scalar stays a string, exactly as
+  written (pydantic turns "14" into 14 where a field is declared an integer);
+* duplicate keys, non-string keys, tags (``!!python/object`` ...) and anchors/aliases are errors (aliases are
+  refused outright, so an alias bomb is never expanded);
+* every value keeps its line and column, so a validation error can point into the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Problem, ProjectError
+
+Loc = tuple[str | int, ...]
+
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_NULL = {"", "~", "null", "Null", "NULL"}
+_CORE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+}
+MAX_BYTES = 2_000_000
+
+
+@dataclass
+class Loaded:
+    """A YAML document as plain Python data, with the line:col (1-based) of every key and value."""
+
+    path: Path
+    data: Any
+    marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Loc) -> tuple[int | None, int | None]:
+        """The line and column of the deepest part of ``loc`` that exists in the file."""
+        for cut in range(len(loc), -1, -1):
+            mark = self.marks.get(tuple(loc[:cut]))
+            if mark is not None:
+                return mark
+        return None, None
+
+    def problem(self, loc: Loc, message: str, display: str | None = None) -> Problem:
+        line, col = self.where(loc)
+        return Problem(str(self.path), line, col, display if display is not None else loc_text(loc), message)
+
+
+def loc_text(loc: Loc) -> str:
+    """``('fields', 2, 'type')`` -> ``fields[2].type``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose resolver knows only null and booleans; the rest stays text."""
+
+
+_Loader.yaml_implicit_resolvers = {}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", yaml.resolver.Resolver.yaml_implicit_resolvers["t"][0][1], list("tTfF")
+)
+for _first, _resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        if _tag == "tag:yaml.org,2002:null":
+            _Loader.add_implicit_resolver(_tag, _regexp, [_first])
+
+
+class _Refused(Exception):
+    def __init__(self, node: Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def _convert(node: Node, loc: Loc, marks: dict[Loc, tuple[int, int]]) -> Any:
+    marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag not in _CORE_TAGS:
+        raise _Refused(node, f"the tag {node.tag!r} is not allowed: wathiqa files hold plain data only")
+    if isinstance(node, ScalarNode):
+        return _scalar(node)
+    if isinstance(node, SequenceNode):
+        return [_convert(item, (*loc, i), marks) for i, item in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(key_node, "merge keys (<<) are not allowed here: write the values out")
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused(key_node, "a key must be plain text")
+            key = str(key_node.value)
+            if key in out:
+                line = marks[(*loc, key)][0]
+                raise _Refused(key_node, f"duplicate key {key!r} (first given on line {line})")
+            out[key] = _convert(value_node, (*loc, key), marks)
+        return out
+    raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes no other kind
+
+
+def _scalar(node: ScalarNode) -> Any:
+    text = str(node.value)
+    if node.style in ("'", '"', "|", ">"):
+        return text
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    if node.tag == "tag:yaml.org,2002:bool":
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    if text in _NULL:
+        return None
+    return text
+
+
+def _read_text(path: Path) -> str:
+    if path.is_dir():
+        raise ProjectError("", [Problem(str(path), None, None, "", "is a folder, expected a YAML file")])
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as err:
+        raise ProjectError("", [Problem(str(path), None, None, "", "file not found")]) from err
+    except OSError as err:
+        raise ProjectError("", [Problem(str(path), None, None, "", f"cannot be read: {err.strerror}")]) from err
+    if len(raw) > MAX_BYTES:
+        raise ProjectError("", [Problem(str(path), None, None, "", f"is {len(raw)} bytes; at most {MAX_BYTES}")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        msg = f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); save it as UTF-8"
+        raise ProjectError("", [Problem(str(path), line, None, "", msg)]) from err
+
+
+def load_yaml(path: Path, *, allow_empty: bool = False) -> Loaded:
+    """Read one YAML file safely; raise :class:`ProjectError` with the file, line and column on any fault."""
+    text = _read_text(path)
+    return parse_yaml(text, path, allow_empty=allow_empty)
+
+
+def _refuse_aliases(text: str, path: Path) -> None:
+    """Refuse aliases from the event stream, before anything is composed: an alias bomb costs nothing."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            msg = "anchors and aliases (& and *) are not allowed in wathiqa files: write the value out"
+            raise ProjectError("", [Problem(str(path), mark.line + 1, mark.column + 1, "", msg)])
+
+
+def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
+    """Parse YAML text that came from ``path`` (used for messages)."""
+    if "\t" in text:
+        for number, line in enumerate(text.splitlines(), 1):
+            stripped = line.lstrip(" ")
+            if stripped.startswith("\t"):
+                col = len(line) - len(stripped) + 1
+                msg = "a tab is used for indentation; indent with spaces"
+                raise ProjectError("", [Problem(str(path), number, col, "", msg)])
+    try:
+        _refuse_aliases(text, path)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        what = err.problem or "malformed YAML"
+        if err.context:
+            started = err.context_mark
+            at = f" (begun at {started.line + 1}:{started.column + 1})" if started and started != mark else ""
+            what = f"{err.context}{at}, {what}"
+        raise ProjectError("", [Problem(str(path), line, col, "", f"malformed YAML: {what}")]) from err
+    except yaml.YAMLError as err:
+        raise ProjectError("", [Problem(str(path), None, None, "", f"malformed YAML: {err}")]) from err
+    if node is None:
+        if allow_empty:
+            return Loaded(path, None)
+        raise ProjectError("", [Problem(str(path), None, None, "", "the file is empty; expected a mapping")])
+    marks: dict[Loc, tuple[int, int]] = {}
+    try:
+        data = _convert(node, (), marks)
+    except _Refused as err:
+        mark = err.node.start_mark
+        problem = Problem(str(path), mark.line + 1, mark.column + 1, "", err.message)
+        raise ProjectError("", [problem]) from None
+    return Loaded(path, data, marks)
