@@ -1,0 +1,68 @@
+"""`wathiqa build`: the blank kit — every document as PDF and DOCX, every register as XLSX.
+
+Everything is rendered into a staging folder first; ``blank/`` is swapped in only when complete, so a failure
+leaves the previous kit as it was. Registers under ``registers/`` hold the archivists' rows: build creates a
+missing register from the definition and never touches an existing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from .context import build_view
+from .errors import UsageError
+from .output import atomic_write_bytes, ensure_writable_dir, staged_dir
+from .project import Project
+
+log = logging.getLogger(__name__)
+
+
+def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None) -> list[Path]:
+    """Write the blank kit under ``out_dir``; return the files written."""
+    wanted = _select(project, only)
+    from .render.docx import DocxRenderer
+    from .render.pdf import PdfRenderer
+    from .render.xlsx import build_register
+
+    ensure_writable_dir(out_dir)
+    pdf = PdfRenderer(project)
+    docx = DocxRenderer(project)
+    written: list[Path] = []
+    blank = out_dir / "blank"
+    with staged_dir(blank) as stage:
+        if only and blank.exists():  # a partial build keeps the other documents of the kit
+            for old in blank.iterdir():
+                if old.is_file():
+                    (stage / old.name).write_bytes(old.read_bytes())
+        for doc_id in wanted["documents"]:
+            view = build_view(project.documents[doc_id], project.policy, None)
+            (stage / f"{doc_id}.pdf").write_bytes(pdf.render(view))
+            (stage / f"{doc_id}.docx").write_bytes(docx.render(view))
+            written += [blank / f"{doc_id}.pdf", blank / f"{doc_id}.docx"]
+            log.info("built %s", doc_id)
+        for reg_id in wanted["registers"]:
+            (stage / f"{reg_id}.xlsx").write_bytes(build_register(project, reg_id))
+            written.append(blank / f"{reg_id}.xlsx")
+    for reg_id in wanted["registers"]:
+        target = out_dir / "registers" / f"{reg_id}.xlsx"
+        if not target.exists():
+            atomic_write_bytes(target, (blank / f"{reg_id}.xlsx").read_bytes())
+            written.append(target)
+        else:
+            log.info("kept existing register %s", target)
+    return written
+
+
+def _select(project: Project, only: Sequence[str] | None) -> dict[str, list[str]]:
+    if not only:
+        return {"documents": list(project.documents), "registers": list(project.registers)}
+    unknown = [i for i in only if i not in project.documents and i not in project.registers]
+    if unknown:
+        known = ", ".join([*project.documents, *project.registers])
+        raise UsageError(f"unknown id {', '.join(map(repr, unknown))}; the ids are: {known}")
+    return {
+        "documents": [i for i in only if i in project.documents],
+        "registers": [i for i in only if i in project.registers],
+    }
