@@ -1,4 +1,4 @@
-"""Test registers built with openpyxl the way the register generator builds them, plus archivists' additions."""
+"""Test registers built with openpyxl as the register generator builds them, plus archivists' additions."""
 
 from __future__ import annotations
 
@@ -115,6 +115,13 @@ def members(path: Path) -> dict[str, bytes]:
 
 def sample_rows(n: int, start: int = 1) -> list[list[object]]:
     return [
-        [f"REQ-1448-{i:05d}", f"متقدم {i}", f"1{i:09d}", dt.date(2026, 1, 1) + dt.timedelta(days=i), "جديد", ""]
+        [
+            f"REQ-1448-{i:05d}",
+            f"متقدم {i}",
+            f"1{i:09d}",
+            dt.date(2026, 1, 1) + dt.timedelta(days=i),
+            "جديد",
+            "",
+        ]
         for i in range(start, start + n)
     ]
