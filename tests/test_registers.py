@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # until `make setup` installs the package (pip install -e .)
@@ -33,6 +34,7 @@ from xlsx_fixtures import (  # noqa: E402
     insert_archivist_column,
     members,
     sample_rows,
+    save_as_excel_would,
 )
 
 from generator.registers import (  # noqa: E402
@@ -235,6 +237,37 @@ def test_exception_in_block_writes_nothing(register: Path) -> None:
         _ = 1 / 0
     assert register.read_bytes() == before
     assert not register.with_name("requests.xlsx.lock").exists()
+
+
+def test_register_saved_by_excel_with_shared_strings(register: Path) -> None:
+    save_as_excel_would(register)
+    before = members(register)
+    with open_register(register) as reg:
+        assert [r[REFERENCE] for r in reg.rows()] == ["REQ-1448-00001", "REQ-1448-00002", "REQ-1448-00003"]
+        assert reg.header() == HEADER  # the header's first label is the rich-text shared string
+        assert reg.next_sequence(REFERENCE, "REQ-1448-") == 4
+        reg.append(new_request(4))
+    assert members(register)["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
+    ws = load_workbook(register).active
+    assert [ws.cell(r, 1).value for r in range(2, 6)] == [f"REQ-1448-{i:05d}" for i in range(1, 5)]
+
+
+def test_rows_formatted_ahead_by_an_archivist_are_filled_not_skipped(register: Path) -> None:
+    wb = load_workbook(register)
+    ws = wb.active
+    for row in (5, 6, 9):  # coloured in advance, still empty
+        ws.cell(row, 2).fill = PatternFill("solid", fgColor="FFCC00")
+    wb.save(register)
+    with open_register(register) as reg:
+        assert reg.append(new_request(4)) == 5
+        assert reg.append(new_request(5)) == 6
+        assert reg.append(new_request(6)) == 7
+    ws = load_workbook(register).active
+    assert [ws.cell(r, 1).value for r in range(5, 10)] == [
+        "REQ-1448-00004", "REQ-1448-00005", "REQ-1448-00006", None, None,
+    ]  # fmt: skip
+    assert ws["B5"].fill.fgColor.rgb == "00FFCC00" and ws["B9"].fill.fgColor.rgb == "00FFCC00"
+    assert [r.number for r in read_register(register)[1]] == [2, 3, 4, 5, 6, 7]
 
 
 # ------------------------------------------------------------------------------------------ update, read

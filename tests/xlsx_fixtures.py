@@ -125,3 +125,55 @@ def sample_rows(n: int, start: int = 1) -> list[list[object]]:
         ]
         for i in range(start, start + n)
     ]
+
+
+def save_as_excel_would(path: Path) -> None:
+    """Move every sheet's inline strings into sharedStrings.xml (with a rich-text entry), as Excel saves."""
+    from lxml import etree
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    q = f"{{{main}}}"
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    strings: list[str] = []
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        root = etree.fromstring(parts[name])
+        for cell in root.iter(q + "c"):
+            if cell.get("t") != "inlineStr":
+                continue
+            inline = cell.find(q + "is")
+            if inline is None:  # openpyxl writes "" as an empty inline string; Excel writes no value
+                del cell.attrib["t"]
+                continue
+            text = "".join(inline.itertext())
+            cell.remove(inline)
+            cell.set("t", "s")
+            etree.SubElement(cell, q + "v").text = str(len(strings))
+            strings.append(text)
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    sst = etree.Element(q + "sst", nsmap={None: main}, count=str(len(strings)), uniqueCount=str(len(strings)))
+    for i, text in enumerate(strings):
+        si = etree.SubElement(sst, q + "si")
+        if i == 0:  # a rich-text entry: two runs, plus a phonetic run that is not part of the value
+            half = len(text) // 2
+            for piece in (text[:half], text[half:]):
+                etree.SubElement(etree.SubElement(si, q + "r"), q + "t").text = piece
+            etree.SubElement(etree.SubElement(si, q + "rPh", sb="0", eb="1"), q + "t").text = "x"
+        else:
+            etree.SubElement(si, q + "t").text = text
+    parts["xl/sharedStrings.xml"] = etree.tostring(
+        sst, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
