@@ -108,7 +108,7 @@ def _model_problems(loaded: Loaded, model: type[BaseModel], err: ValidationError
             msg = str(item["msg"]).removeprefix("Value error, ")
         else:
             msg = f"{item['msg']}, but got {_describe(item.get('input'))}"
-        problems.append(loaded.problem(loc, msg))
+        problems.append(loaded.problem(loc, msg, at_key=kind == "extra_forbidden"))
     return problems
 
 
@@ -227,6 +227,8 @@ def load_project(policy_path: Path | str) -> Project:
 
     documents: dict[str, tuple[Document, Loaded]] = {}
     registers: dict[str, tuple[Register, Loaded]] = {}
+    broken: set[str] = set()
+    """Ids of files that failed to load: references to them are not reported again."""
     files = sorted(forms_dir.glob("*.yml")) + sorted((forms_dir / "registers").glob("*.yml"))
     if not files:
         problems.append(Problem(str(forms_dir), None, None, "", "no document files (*.yml) in this folder"))
@@ -235,11 +237,13 @@ def load_project(policy_path: Path | str) -> Project:
             loaded = load_yaml(path)
         except ProjectError as err:
             problems.extend(err.problems)
+            broken.add(path.stem)
             continue
         is_register = isinstance(loaded.data, dict) and loaded.data.get("kind") == "register"
         model: type[Document] | type[Register] = Register if is_register else Document
         item = _validate(loaded, model, problems)
         if item is None:
+            broken.add(path.stem)
             continue
         if item.id != path.stem:
             problems.append(loaded.problem(("id",), f"id {item.id!r} differs from the file name {path.name!r}"))
@@ -250,8 +254,7 @@ def load_project(policy_path: Path | str) -> Project:
             continue
         table[item.id] = (item, loaded)
 
-    if not problems:
-        problems.extend(_cross_check(policy, policy_loaded, documents, registers))
+    problems.extend(_cross_check(policy, policy_loaded, documents, registers, broken))
     if problems:
         raise ProjectError("the project is not valid:", problems)
     sources = {k: v[1].path for k, v in {**documents, **registers}.items()}
@@ -285,12 +288,13 @@ def _cross_check(
     policy_loaded: Loaded,
     documents: dict[str, tuple[Document, Loaded]],
     registers: dict[str, tuple[Register, Loaded]],
+    broken: set[str],
 ) -> Iterator[Problem]:
     lists = policy.lists
     for doc, loaded in documents.values():
-        yield from _check_document(doc, loaded, policy, documents, registers)
+        yield from _check_document(doc, loaded, policy, documents, registers, broken)
     for reg, loaded in registers.values():
-        yield from _check_register(reg, loaded, policy, documents)
+        yield from _check_register(reg, loaded, policy, documents, broken)
     for i, step in enumerate(policy.procedure):
         if not step.text:
             yield policy_loaded.problem(("procedure", i, "text"), "empty step")
@@ -312,6 +316,7 @@ def _check_document(
     policy: Policy,
     documents: dict[str, tuple[Document, Loaded]],
     registers: dict[str, tuple[Register, Loaded]],
+    broken: set[str],
 ) -> Iterator[Problem]:
     field_ids = {f.id for f in doc.all_fields()}
     for f, loc in _field_locs(doc):
@@ -322,7 +327,7 @@ def _check_document(
                 yield loaded.problem((*loc, "list"), "a rating scale needs at least two items")
     if doc.numbering is not None and doc.numbering not in policy.numbering:
         yield loaded.problem(("numbering",), _unknown("numbering scheme", doc.numbering, policy.numbering))
-    if doc.register_id is not None and doc.register_id not in registers:
+    if doc.register_id is not None and doc.register_id not in registers and doc.register_id not in broken:
         yield loaded.problem(("register",), _unknown("register", doc.register_id, registers))
     if doc.signatory is not None and doc.signatory not in policy.signatories:
         yield loaded.problem(("signatory",), _unknown("signatory", doc.signatory, policy.signatories))
@@ -339,6 +344,8 @@ def _check_document(
             yield loaded.problem(loc, f"field {f.id!r} needs `example:` (a realistic value for `wathiqa example`)")
     parent_fields = {f.id: f for f in doc.data_fields()}
     for i, child_id in enumerate(doc.issue_with):
+        if child_id in broken:
+            continue
         if child_id not in documents:
             yield loaded.problem(("issue_with", i), _unknown("document", child_id, documents))
             continue
@@ -384,11 +391,17 @@ def _check_wording(doc: Document, loaded: Loaded, field_ids: set[str]) -> Iterat
         for owner, attr in sorted(attributes):
             allowed = GLOBAL_NAMES.get(owner)
             if owner in GLOBAL_NAMES and allowed is not None and attr not in allowed:
-                yield loaded.problem(loc, _unknown(f"placeholder {owner}.", attr, allowed).replace(". ", ".", 1))
+                hint = difflib.get_close_matches(attr, sorted(allowed), n=1)
+                msg = f"unknown placeholder {owner}.{attr}" + (f"; did you mean {owner}.{hint[0]}?" if hint else "")
+                yield loaded.problem(loc, f"{msg} (expected one of: {', '.join(sorted(allowed))})")
 
 
 def _check_register(
-    reg: Register, loaded: Loaded, policy: Policy, documents: dict[str, tuple[Document, Loaded]]
+    reg: Register,
+    loaded: Loaded,
+    policy: Policy,
+    documents: dict[str, tuple[Document, Loaded]],
+    broken: set[str],
 ) -> Iterator[Problem]:
     if reg.numbering is not None and reg.numbering not in policy.numbering:
         yield loaded.problem(("numbering",), _unknown("numbering scheme", reg.numbering, policy.numbering))
@@ -408,6 +421,8 @@ def _check_register(
     for i, spec in enumerate(reg.columns):
         loc: Loc = ("columns", i)
         if isinstance(spec, FieldsOf):
+            if spec.fields_of in broken:
+                continue
             if spec.fields_of not in documents:
                 yield loaded.problem((*loc, "fields_of"), _unknown("document", spec.fields_of, documents))
                 continue

@@ -46,6 +46,8 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
+from .errors import OutputError
+
 try:  # POSIX only: serialises the take-over of a stale lock; the kernel drops it if the process dies.
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -84,7 +86,7 @@ _STALE_PARTIAL_LOCK_SECONDS = 30.0
 
 
 # --------------------------------------------------------------------------------------------------- errors
-class RegisterError(Exception):
+class RegisterError(OutputError):
     """Raised when a register cannot be read or changed as asked (unknown column, bad value, bad row)."""
 
 

@@ -47,6 +47,7 @@ class Loaded:
     path: Path
     data: Any
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, loc: Loc) -> tuple[int | None, int | None]:
         """The line and column of the deepest part of ``loc`` that exists in the file."""
@@ -56,8 +57,9 @@ class Loaded:
                 return mark
         return None, None
 
-    def problem(self, loc: Loc, message: str, display: str | None = None) -> Problem:
-        line, col = self.where(loc)
+    def problem(self, loc: Loc, message: str, display: str | None = None, *, at_key: bool = False) -> Problem:
+        """A problem at ``loc``; ``at_key`` points at the key itself (an unknown key) rather than its value."""
+        line, col = self.key_marks.get(loc) or self.where(loc) if at_key else self.where(loc)
         return Problem(str(self.path), line, col, display if display is not None else loc_text(loc), message)
 
 
@@ -93,26 +95,27 @@ class _Refused(Exception):
         self.message = message
 
 
-def _convert(node: Node, loc: Loc, marks: dict[Loc, tuple[int, int]]) -> Any:
+def _convert(node: Node, loc: Loc, marks: dict[Loc, tuple[int, int]], key_marks: dict[Loc, tuple[int, int]]) -> Any:
     marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if node.tag not in _CORE_TAGS:
         raise _Refused(node, f"the tag {node.tag!r} is not allowed: wathiqa files hold plain data only")
     if isinstance(node, ScalarNode):
         return _scalar(node)
     if isinstance(node, SequenceNode):
-        return [_convert(item, (*loc, i), marks) for i, item in enumerate(node.value)]
+        return [_convert(item, (*loc, i), marks, key_marks) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.value == "<<" and not key_node.style):
                 raise _Refused(key_node, "merge keys (<<) are not allowed here: write the values out")
             if not isinstance(key_node, ScalarNode):
                 raise _Refused(key_node, "a key must be plain text")
             key = str(key_node.value)
             if key in out:
-                line = marks[(*loc, key)][0]
+                line = key_marks[(*loc, key)][0]
                 raise _Refused(key_node, f"duplicate key {key!r} (first given on line {line})")
-            out[key] = _convert(value_node, (*loc, key), marks)
+            key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = _convert(value_node, (*loc, key), marks, key_marks)
         return out
     raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes no other kind
 
@@ -196,10 +199,11 @@ def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
             return Loaded(path, None)
         raise ProjectError("", [Problem(str(path), None, None, "", "the file is empty; expected a mapping")])
     marks: dict[Loc, tuple[int, int]] = {}
+    key_marks: dict[Loc, tuple[int, int]] = {}
     try:
-        data = _convert(node, (), marks)
+        data = _convert(node, (), marks, key_marks)
     except _Refused as err:
         mark = err.node.start_mark
         problem = Problem(str(path), mark.line + 1, mark.column + 1, "", err.message)
         raise ProjectError("", [problem]) from None
-    return Loaded(path, data, marks)
+    return Loaded(path, data, marks, key_marks)

@@ -1,0 +1,29 @@
+"""A copy of the shipped project in a temporary folder, for tests that break it on purpose."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy policies/ and forms/ (and the logo) under ``dest``; return the policy path."""
+    shutil.copytree(ROOT / "policies", dest / "policies")
+    shutil.copytree(ROOT / "forms", dest / "forms")
+    shutil.copytree(ROOT / "templates" / "img", dest / "templates" / "img")
+    return dest / "policies" / "policy.yml"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
