@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # until `make setup` installs the package (pip install -e .)
     sys.path.insert(0, str(ROOT))
 
-from xlsx_fixtures import (  # noqa: E402
+from tests.xlsx_fixtures import (  # noqa: E402
     HEADER,
     NAME,
     NATIONAL_ID,
