@@ -144,7 +144,9 @@ class NumberingScheme(_Strict):
     """How references of one kind are made: PREFIX-YEAR-SEQUENCE, e.g. REQ-1448-00012."""
 
     prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")]
-    year: Literal["hijri", "gregorian", "none"] = Field("hijri", description="Year part; the sequence restarts each year")
+    year: Literal["hijri", "gregorian", "none"] = Field(
+        "hijri", description="Year part; the sequence restarts each year"
+    )
     width: int = Field(5, ge=3, le=8, description="Zero-padded width of the sequence")
 
     def prefix_for(self, hijri_year: int, gregorian_year: int) -> str:

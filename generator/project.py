@@ -119,26 +119,25 @@ def _data_loc(data: Any, raw: tuple[Any, ...]) -> Loc | None:
     """
     loc: list[str | int] = []
     node = data
-    parts = list(raw)
-    while parts:
-        part = parts.pop(0)
+    for part in raw:
         if part in ("Column", "FieldsOf"):
             is_fields_of = isinstance(node, dict) and "fields_of" in node
             if (part == "FieldsOf") != is_fields_of:
                 return None
             continue
-        if part in ("str", "list[str]", "[key]") or (isinstance(part, str) and "[" in part and part != "[key]"):
-            if part == "[key]":
-                continue
-            continue
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
+        if part in ("str", "[key]") or (isinstance(part, str) and "[" in part):
+            continue  # a type tag of a union member or a dict key check: not a place in the data
+        node = _child(node, part)
         loc.append(part)
     return tuple(loc)
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return None
 
 
 def _allowed_keys(model: type[BaseModel], data: Any, loc: Loc) -> list[str]:
@@ -322,8 +321,7 @@ def _check_document(
     for f, loc in _field_locs(doc):
         if f.list is not None and f.list not in policy.lists:
             yield loaded.problem((*loc, "list"), _unknown("policy list", f.list, policy.lists))
-        if f.list is not None and f.type == "rating" and f.list in policy.lists:
-            if len(policy.lists[f.list].items) < 2:
+        if f.list is not None and f.type == "rating" and f.list in policy.lists and len(policy.lists[f.list].items) < 2:
                 yield loaded.problem((*loc, "list"), "a rating scale needs at least two items")
     if doc.numbering is not None and doc.numbering not in policy.numbering:
         yield loaded.problem(("numbering",), _unknown("numbering scheme", doc.numbering, policy.numbering))
@@ -387,7 +385,8 @@ def _check_wording(doc: Document, loaded: Loaded, field_ids: set[str]) -> Iterat
             yield Problem(str(loaded.path), line, col, loc_text(loc), f"placeholder syntax: {err.message}")
             continue
         for name in sorted(names - known):
-            yield loaded.problem(loc, _unknown("placeholder", name, known) + " (a field id of this document or a policy value)")
+            msg = _unknown("placeholder", name, known)
+            yield loaded.problem(loc, f"{msg} (a field id of this document or a policy value)")
         for owner, attr in sorted(attributes):
             allowed = GLOBAL_NAMES.get(owner)
             if owner in GLOBAL_NAMES and allowed is not None and attr not in allowed:

@@ -31,7 +31,7 @@ from .validate import (
     check_text,
     check_yes_no,
 )
-from .yamlio import Loaded, parse_yaml
+from .yamlio import Loaded
 
 MSG_REQUIRED = "هذا الحقل مطلوب"
 MSG_UNKNOWN_FIELD = "حقل غير معروف في هذا النموذج؛ الحقول المعروفة هي أسماء الحقول في `wathiqa example`"
@@ -206,7 +206,8 @@ def read_batch(path: Path) -> Iterator[BatchRow]:
     }
     reader = readers.get(suffix)
     if reader is None:
-        raise DataError("", [Problem(str(path), None, None, "", "نوع الملف غير مدعوم؛ المتوقع .xlsx أو .csv أو .yml أو .json")])
+        msg = "نوع الملف غير مدعوم؛ المتوقع .xlsx أو .csv أو .yml أو .json"
+        raise DataError("", [Problem(str(path), None, None, "", msg)])
     if not path.is_file():
         raise DataError("", [Problem(str(path), None, None, "", "الملف غير موجود")])
     return reader(path)
@@ -244,7 +245,8 @@ def _read_xlsx(path: Path) -> Iterator[BatchRow]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise DataError("", [Problem(str(path), None, None, "", "تعذرت قراءة ملف Excel؛ تأكد أنه ملف ‎.xlsx‎ سليم")]) from err
+        msg = "تعذرت قراءة ملف Excel؛ تأكد أنه ملف ‎.xlsx‎ سليم"
+        raise DataError("", [Problem(str(path), None, None, "", msg)]) from err
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)

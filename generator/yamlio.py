@@ -161,13 +161,20 @@ def load_yaml(path: Path, *, allow_empty: bool = False) -> Loaded:
     return parse_yaml(text, path, allow_empty=allow_empty)
 
 
+def _mark(mark: Any) -> tuple[int | None, int | None]:
+    """1-based line and column of a PyYAML mark (which counts from 0)."""
+    if mark is None:
+        return None, None
+    return int(mark.line) + 1, int(mark.column) + 1
+
+
 def _refuse_aliases(text: str, path: Path) -> None:
     """Refuse aliases from the event stream, before anything is composed: an alias bomb costs nothing."""
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
-            mark = event.start_mark
             msg = "anchors and aliases (& and *) are not allowed in wathiqa files: write the value out"
-            raise ProjectError("", [Problem(str(path), mark.line + 1, mark.column + 1, "", msg)])
+            line, col = _mark(event.start_mark)
+            raise ProjectError("", [Problem(str(path), line, col, "", msg)])
 
 
 def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
@@ -184,12 +191,13 @@ def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
+        line, col = _mark(mark)
         what = err.problem or "malformed YAML"
         if err.context:
             started = err.context_mark
-            at = f" (begun at {started.line + 1}:{started.column + 1})" if started and started != mark else ""
+            at = ""
+            if started is not None and started != mark:
+                at = " (begun at {}:{})".format(*_mark(started))
             what = f"{err.context}{at}, {what}"
         raise ProjectError("", [Problem(str(path), line, col, "", f"malformed YAML: {what}")]) from err
     except yaml.YAMLError as err:

@@ -43,7 +43,8 @@ def test_unknown_key_with_did_you_mean(policy: Path) -> None:
     edit(policy, "  calendar: hijri", "  calender: hijri")
     line = line_of(policy, "calender:")
     [problem] = _problems(policy)
-    assert problem.startswith(f"{policy}:{line}:3: settings.calender: unknown key 'calender'; did you mean 'calendar'?")
+    expected = f"{policy}:{line}:3: settings.calender: unknown key 'calender'; did you mean 'calendar'?"
+    assert problem.startswith(expected)
 
 
 def test_unknown_key_in_a_form_field(policy: Path) -> None:
@@ -77,7 +78,8 @@ def test_wrong_scalar_type(policy: Path) -> None:
 def test_missing_required_key(policy: Path) -> None:
     edit(policy, '  licence_number: "0000"\n', "")
     [problem] = _problems(policy)
-    assert problem == f"{policy}:{line_of(policy, 'association:') + 1}:3: association.licence_number: required key is missing"
+    line = line_of(policy, "association:") + 1
+    assert problem == f"{policy}:{line}:3: association.licence_number: required key is missing"
 
 
 def test_choice_field_naming_a_missing_list(policy: Path) -> None:
@@ -114,7 +116,8 @@ def test_placeholder_syntax_error(policy: Path) -> None:
 def test_duplicate_key_in_policy(policy: Path) -> None:
     edit(policy, "  digits: arabic", "  digits: arabic\n  digits: latin")
     [problem] = _problems(policy)
-    assert problem == f"{policy}:{line_of(policy, 'digits: latin')}:3: duplicate key 'digits' (first given on line {line_of(policy, 'digits: arabic')})"
+    first, second = line_of(policy, "digits: arabic"), line_of(policy, "digits: latin")
+    assert problem == f"{policy}:{second}:3: duplicate key 'digits' (first given on line {first})"
 
 
 def test_every_error_of_every_form_in_one_run(policy: Path) -> None:
@@ -139,7 +142,8 @@ def test_issue_with_needs_the_same_fields(policy: Path) -> None:
     forms = policy.parent.parent / "forms"
     edit(forms / "acknowledgment.yml", "list: programme_kinds", "list: request_types")
     problems = _problems(policy)
-    assert any("field 'request_type' is choice/programme_kinds here but choice/request_types in acknowledgment" in p for p in problems)
+    expected = "field 'request_type' is choice/programme_kinds here but choice/request_types in acknowledgment"
+    assert any(expected in p for p in problems), problems
 
 
 def test_register_column_labels_must_be_unique(policy: Path) -> None:

@@ -1,0 +1,144 @@
+"""The command line: check, list, schema, example; exit statuses; no renderer imported where none is needed."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.project import load_project
+from generator.records import validate_record
+from generator.schema import schemas
+from generator.yamlio import parse_yaml
+from tests.project_fixture import ROOT, copy_project, edit
+
+POLICY = str(ROOT / "policies" / "policy.yml")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_check_passes_on_the_shipped_policy() -> None:
+    status, out, err = run("check", "--policy", POLICY)
+    assert (status, err) == (0, "")
+    assert out == f"{POLICY}: valid — 9 documents, 6 registers\n"
+
+
+def test_check_lists_every_error_and_exits_2(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path)
+    edit(policy, "  calendar: hijri", "  calender: hijri")
+    edit(policy.parent.parent / "forms" / "application.yml", "list: periods", "list: period")
+    status, out, err = run("check", "--policy", str(policy))
+    assert status == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == "the policy is not valid:"
+    assert "settings.calender: unknown key 'calender'; did you mean 'calendar'?" in lines[1]
+
+
+def test_missing_policy_exits_2(tmp_path: Path) -> None:
+    status, _, err = run("check", "--policy", str(tmp_path / "none.yml"))
+    assert status == 2
+    assert err.strip() == f"{tmp_path / 'none.yml'}: file not found"
+
+
+def test_bad_policy_writes_nothing_on_build(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path)
+    edit(policy, "  digits: arabic", "  digits: roman")
+    out_dir = tmp_path / "out"
+    status, _, err = run("build", "--policy", str(policy), "--out", str(out_dir))
+    assert status == 2
+    assert "settings.digits: expected one of 'arabic' or 'latin', but got 'roman'" in err
+    assert not out_dir.exists()
+
+
+def test_usage_error_exits_2() -> None:
+    status, _, err = run("frobnicate")
+    assert status == 2
+    assert "invalid choice: 'frobnicate'" in err
+
+
+def test_unknown_document_exits_2() -> None:
+    status, _, err = run("example", "aplication", "--policy", POLICY)
+    assert status == 2
+    assert err.startswith("wathiqa: unknown document 'aplication'; the documents are: acknowledgment, application")
+
+
+def test_list_shows_ids_and_arabic_titles() -> None:
+    status, out, _ = run("list", "--policy", POLICY)
+    assert status == 0
+    assert "  application        form         BR-F-01   طلب فتح حلقة تحفيظ أو دار نسائية" in out.splitlines()
+    assert any(line.startswith("  requests ") and "سجل طلبات" in line for line in out.splitlines())
+
+
+@pytest.mark.parametrize("doc_id", sorted(load_project(POLICY).documents))
+def test_example_is_valid_data_for_its_document(doc_id: str) -> None:
+    status, out, _ = run("example", doc_id, "--policy", POLICY)
+    assert status == 0
+    project = load_project(POLICY)
+    loaded = parse_yaml(out, Path(f"{doc_id}.yml"))
+    document = project.documents[doc_id]
+    record = validate_record(document, project.policy, loaded.data, source=loaded)
+    wanted = {f.id for f in document.input_fields() if f.example is not None}
+    assert set(loaded.data) == wanted
+    assert wanted <= set(record)
+
+
+def test_example_keeps_ids_and_phones_as_text() -> None:
+    _, out, _ = run("example", "application", "--policy", POLICY)
+    assert 'national_id: "1000000008"' in out
+    assert 'mobile: "0501234567"' in out
+    assert "# رقم الجوال (مطلوب)" in out
+
+
+def test_schema_prints_the_three_schemas() -> None:
+    status, out, _ = run("schema")
+    assert status == 0
+    data = json.loads(out)
+    assert set(data) == {"policy", "document", "register"}
+    assert "calendar" in json.dumps(data["policy"])
+    field_types = data["document"]["$defs"]["FieldDef"]["properties"]["type"]["enum"]
+    assert "national_id" in field_types
+
+
+def test_committed_schema_files_are_current() -> None:
+    """The files editors load (forms/schema/*.json) must match the model, or completion lies."""
+    for name, schema in schemas().items():
+        committed = json.loads((ROOT / "forms" / "schema" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        assert committed == schema, f"run: wathiqa schema --write forms/schema ({name} is stale)"
+
+
+def test_yaml_files_point_editors_at_the_schemas() -> None:
+    first = (ROOT / "policies" / "policy.yml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../forms/schema/policy.schema.json"
+    for path in (ROOT / "forms").glob("*.yml"):
+        first_line = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first_line == "# yaml-language-server: $schema=schema/document.schema.json"
+
+
+@pytest.mark.parametrize("command", ["check", "list", "schema", "example application"])
+def test_commands_that_render_nothing_import_no_renderer(command: str) -> None:
+    argv = command.split() + (["--policy", POLICY] if command != "schema" else [])
+    code = (
+        "import sys, io; from generator.cli import main; "
+        f"main({argv!r}, stdout=io.StringIO()); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docxtpl', 'docx', 'openpyxl')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_python_m_generator_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "--policy", POLICY], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "valid" in result.stdout
