@@ -144,9 +144,7 @@ def _field_view(field_def: FieldDef, value: Any, policy: Policy) -> FieldView:
         display = dual_date(value, policy)
     elif kind in ("national_id", "mobile", "number", "time"):
         display = Isolated(to_display_digits(str(value), digits))
-    elif kind in ("email", "url"):
-        display = Isolated(str(value))
-    elif field_def.auto == "reference" or _looks_latin(str(value)):
+    elif kind in ("email", "url") or field_def.auto == "reference" or _looks_latin(str(value)):
         display = Isolated(str(value))
     else:
         display = str(value)

@@ -180,10 +180,10 @@ def _refuse_aliases(text: str, path: Path) -> None:
 def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
     """Parse YAML text that came from ``path`` (used for messages)."""
     if "\t" in text:
-        for number, line in enumerate(text.splitlines(), 1):
-            stripped = line.lstrip(" ")
+        for number, text_line in enumerate(text.splitlines(), 1):
+            stripped = text_line.lstrip(" ")
             if stripped.startswith("\t"):
-                col = len(line) - len(stripped) + 1
+                col = len(text_line) - len(stripped) + 1
                 msg = "a tab is used for indentation; indent with spaces"
                 raise ProjectError("", [Problem(str(path), number, col, "", msg)])
     try:

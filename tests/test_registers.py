@@ -22,6 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # until `make setup` installs the package (pip install -e .)
     sys.path.insert(0, str(ROOT))
 
+from generator.registers import (  # noqa: E402
+    RegisterCorruptError,
+    RegisterError,
+    RegisterLockedError,
+    RegisterOpenInExcelError,
+    Row,
+    open_register,
+    read_register,
+    register_lock,
+)
 from tests.xlsx_fixtures import (  # noqa: E402
     HEADER,
     NAME,
@@ -35,17 +45,6 @@ from tests.xlsx_fixtures import (  # noqa: E402
     members,
     sample_rows,
     save_as_excel_would,
-)
-
-from generator.registers import (  # noqa: E402
-    RegisterCorruptError,
-    RegisterError,
-    RegisterLockedError,
-    RegisterOpenInExcelError,
-    Row,
-    open_register,
-    read_register,
-    register_lock,
 )
 
 SHEET = "xl/worksheets/sheet1.xml"
