@@ -183,9 +183,9 @@ def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
         for number, text_line in enumerate(text.splitlines(), 1):
             stripped = text_line.lstrip(" ")
             if stripped.startswith("\t"):
-                col = len(text_line) - len(stripped) + 1
+                indent = len(text_line) - len(stripped) + 1
                 msg = "a tab is used for indentation; indent with spaces"
-                raise ProjectError("", [Problem(str(path), number, col, "", msg)])
+                raise ProjectError("", [Problem(str(path), number, indent, "", msg)])
     try:
         _refuse_aliases(text, path)
         node = yaml.compose(text, Loader=_Loader)
