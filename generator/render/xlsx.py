@@ -1,0 +1,387 @@
+"""The blank register workbooks, built with openpyxl once; rows are added later by ``generator.registers``.
+
+The engine appends rows by editing the sheet XML without openpyxl, so everything a new row needs must already
+be in the workbook when it is built: each column's default style (``<col style=...>``: text, date, wrap)
+for the cells the engine writes, data validations and conditional formats over whole columns (row 2 to the
+last row of a sheet), and an Excel table starting on the header row, whose ref the engine grows on append.
+
+openpyxl quirks kept here: a string starting with ``=`` becomes a formula unless forced to text; ``save``
+stamps the current time into ``docProps/core.xml`` and every zip entry, so the archive is rewritten with a
+fixed time to keep the bytes of a register a function of the policy alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from ..model import Policy, Register
+from ..project import Project, RegisterColumn
+
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "FIXED_TIME",
+    "LAST_ROW",
+    "LISTS_SHEET",
+    "TEXT_FORMAT",
+    "ListRange",
+    "build_register",
+    "list_ranges",
+    "rating_lists",
+    "settled_statuses",
+    "table_name",
+]
+
+LISTS_SHEET = "القوائم"
+"""The hidden sheet holding each policy list, one per column, that the dropdowns read."""
+
+LAST_ROW = 1_048_576
+"""Excel's last row: validations and conditional formats reach it, so every appended row is covered."""
+
+DATE_FORMAT = "yyyy-mm-dd"
+"""ISO dates: Excel's locale date format (14) may show in another calendar on an Arabic-locale Excel."""
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+TEXT_FORMAT = "@"
+
+FIXED_TIME = dt.datetime(2024, 1, 1)
+"""Creation/modification time written into every register, so the same policy gives the same bytes."""
+
+SETTLED_STATUS_IDS = ("decided", "answered")
+"""Status ids after which a request no longer waits for its reply date (ids, not labels: labels change)."""
+
+_TEXT_TYPES = frozenset(
+    {"text", "long_text", "reference", "national_id", "mobile", "email", "url", "time", "hijri_text"}
+)
+_LIST_TEXT_TYPES = frozenset({"choice", "multi_choice", "yes_no"})
+_NUMBER_TYPES = frozenset({"number", "rating"})
+
+# Width in characters of a column by type, before the label is considered.
+_TYPE_WIDTH: dict[str, float] = {
+    "reference": 18,
+    "date": 12,
+    "datetime": 17,
+    "hijri_text": 14,
+    "national_id": 14,
+    "mobile": 14,
+    "email": 28,
+    "url": 32,
+    "number": 10,
+    "rating": 10,
+    "yes_no": 9,
+    "time": 10,
+    "text": 22,
+    "long_text": 40,
+    "multi_choice": 30,
+    "choice": 14,
+}
+_MAX_FITTED_WIDTH = 40.0
+_HEADER_LINE_HEIGHT = 15.0  # points per line of the 11 pt bold header
+
+_HEADER_FONT = Font(name="Arial", bold=True, size=11)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="8EA9DB")
+_HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True, readingOrder=2)
+_OVERDUE_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
+_OVERDUE_FONT = Font(color="9C0006")
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class ListRange:
+    """Where one policy list sits on the lists sheet: its labels, and for a rating scale its numbers."""
+
+    list_id: str
+    labels: str
+    numbers: str | None
+
+
+# ------------------------------------------------------------------------------------------------ public
+def build_register(project: Project, register_id: str) -> bytes:
+    """The blank register ``register_id`` as .xlsx bytes: identical bytes for an identical project."""
+    register = project.registers[register_id]
+    policy = project.policy
+    columns = project.register_columns(register_id)
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new Workbook always has its first sheet
+    ws.title = register.sheet
+    lists_ws = wb.create_sheet(LISTS_SHEET)
+    ranges = _write_lists(lists_ws, project)
+
+    _write_header(ws, columns)
+    _set_columns(ws, columns, policy)
+    _add_table(ws, register, columns)
+    _add_validations(ws, columns, policy, ranges)
+    _add_overdue_format(ws, columns, policy)
+    _set_print(ws, register, policy)
+    _set_properties(wb, register, policy)
+    wb.active = 0
+    return _deterministic(_save(wb))
+
+
+def table_name(register_id: str) -> str:
+    """The Excel table's name: ASCII, no hyphens (a table name is a formula name)."""
+    return "Register_" + re.sub(r"[^A-Za-z0-9_]", "_", register_id)
+
+
+def list_ranges(project: Project) -> dict[str, ListRange]:
+    """The absolute ranges (with the sheet) of every policy list on the lists sheet, by list id."""
+    policy = project.policy
+    ratings = rating_lists(project)
+    ranges: dict[str, ListRange] = {}
+    col = 1
+    sheet = quote_sheetname(LISTS_SHEET)
+    for list_id, policy_list in policy.lists.items():
+        n = len(policy_list.items)
+        letter = get_column_letter(col)
+        labels = f"{sheet}!${letter}$2:${letter}${n + 1}"
+        numbers = None
+        if list_id in ratings:
+            col += 1
+            num_letter = get_column_letter(col)
+            numbers = f"{sheet}!${num_letter}$2:${num_letter}${n + 1}"
+        ranges[list_id] = ListRange(list_id, labels, numbers)
+        col += 1
+    return ranges
+
+
+def settled_statuses(policy: Policy, status_list: str) -> list[str]:
+    """Labels of the statuses after which a request is no longer waiting (present in ``status_list``)."""
+    labels = policy.lists[status_list].labels()
+    return [labels[i] for i in SETTLED_STATUS_IDS if i in labels]
+
+
+# ---------------------------------------------------------------------------------------------- content
+def _set_text(cell: Cell, text: str) -> None:
+    """A string that stays a string: openpyxl would otherwise store ``=...`` as a formula."""
+    cell.value = text
+    if text.startswith(_FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def rating_lists(project: Project) -> set[str]:
+    """Lists some field or column rates with: their dropdown offers the numbers 1..N, as the cells hold."""
+    found = {f.list for doc in project.documents.values() for f in doc.data_fields() if f.type == "rating"}
+    for register_id in project.registers:
+        found |= {c.list for c in project.register_columns(register_id) if c.type == "rating"}
+    return {list_id for list_id in found if list_id is not None}
+
+
+def _write_lists(ws: Worksheet, project: Project) -> dict[str, ListRange]:
+    policy = project.policy
+    ranges = list_ranges(project)
+    ws.sheet_state = "hidden"
+    ws.sheet_view.rightToLeft = True
+    col = 1
+    for list_id, policy_list in policy.lists.items():
+        labels = [item.label for item in policy_list.items]
+        _set_text(ws.cell(1, col), policy_list.title)
+        ws.cell(1, col).font = _HEADER_FONT
+        for row, label in enumerate(labels, start=2):
+            _set_text(ws.cell(row, col), label)
+        ws.column_dimensions[get_column_letter(col)].width = _fit(max(len(x) for x in labels), 12)
+        if ranges[list_id].numbers is not None:
+            col += 1
+            _set_text(ws.cell(1, col), policy_list.title)
+            ws.cell(1, col).font = _HEADER_FONT
+            for row in range(2, len(labels) + 2):
+                ws.cell(row, col).value = row - 1
+        col += 1
+    return ranges
+
+
+def _write_header(ws: Worksheet, columns: list[RegisterColumn]) -> None:
+    ws.sheet_view.rightToLeft = True
+    ws.freeze_panes = "B2"  # the header row, and the reference column while scrolling sideways
+    for col, column in enumerate(columns, start=1):
+        cell = ws.cell(1, col)
+        _set_text(cell, column.label)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+        cell.alignment = _HEADER_ALIGNMENT
+    lines = max(math.ceil(len(c.label) / max(_width(c) - 2, 1)) for c in columns)
+    ws.row_dimensions[1].height = max(lines, 2) * _HEADER_LINE_HEIGHT + 6
+
+
+def _fit(chars: int, minimum: float) -> float:
+    return round(min(max(minimum, chars * 1.1 + 2), _MAX_FITTED_WIDTH), 1)
+
+
+def _width(column: RegisterColumn) -> float:
+    """The YAML ``width:``, else a width for the type, widened for a long label or long list labels."""
+    if column.width is not None:
+        return column.width
+    base = _TYPE_WIDTH.get(column.type, 16)
+    longest_word = max((len(w) for w in column.label.split()), default=0)
+    two_lines = math.ceil(len(column.label) / 2)  # the header wraps: a label may take two lines
+    return _fit(max(longest_word, min(two_lines, 18)), base)
+
+
+def _list_width(column: RegisterColumn, policy: Policy) -> float:
+    width = _width(column)
+    if column.width is None and column.type == "choice" and column.list in policy.lists:
+        longest = max(len(item.label) for item in policy.lists[column.list].items)
+        width = max(width, _fit(longest, 0))
+    return width
+
+
+def _number_format(column_type: str) -> str | None:
+    if column_type == "date":
+        return DATE_FORMAT
+    if column_type == "datetime":
+        return DATETIME_FORMAT
+    if column_type in _TEXT_TYPES or column_type in _LIST_TEXT_TYPES:
+        return TEXT_FORMAT
+    return None  # numbers and ratings stay General
+
+
+def _alignment(column_type: str) -> Alignment:
+    if column_type in ("long_text", "multi_choice"):
+        return Alignment(vertical="top", wrap_text=True, readingOrder=2)
+    if column_type in ("date", "datetime", "rating", "yes_no", "number", "hijri_text"):
+        return Alignment(horizontal="center", vertical="top")
+    return Alignment(vertical="top", readingOrder=2)
+
+
+def _set_columns(ws: Worksheet, columns: list[RegisterColumn], policy: Policy) -> None:
+    """Widths, and the default style of each column: the engine gives a new row's cells this style."""
+    for col, column in enumerate(columns, start=1):
+        dim = ws.column_dimensions[get_column_letter(col)]
+        dim.width = _list_width(column, policy)
+        fmt = _number_format(column.type)
+        if fmt is not None:
+            dim.number_format = fmt
+        dim.alignment = _alignment(column.type)
+
+
+def _add_table(ws: Worksheet, register: Register, columns: list[RegisterColumn]) -> None:
+    # One empty data row: a table needs one; the engine fills row 2 first and grows the ref from there.
+    ref = f"A1:{get_column_letter(len(columns))}2"
+    table = Table(displayName=table_name(register.id), ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True, showColumnStripes=False)
+    ws.add_table(table)
+
+
+def _whole_column(col: int) -> str:
+    letter = get_column_letter(col)
+    return f"{letter}2:{letter}{LAST_ROW}"
+
+
+def _add_validations(
+    ws: Worksheet, columns: list[RegisterColumn], policy: Policy, ranges: dict[str, ListRange]
+) -> None:
+    for col, column in enumerate(columns, start=1):
+        if column.list is None or column.type not in ("choice", "multi_choice", "rating"):
+            continue
+        where = ranges[column.list]
+        policy_list = policy.lists[column.list]
+        if column.type == "rating" and where.numbers is not None:
+            scale = "، ".join(f"{n} = {item.label}" for n, item in enumerate(policy_list.items, start=1))
+            validation = DataValidation(type="list", formula1=where.numbers, allow_blank=True)
+            validation.promptTitle = policy_list.title[:32]
+            validation.prompt = scale[:255]
+            validation.showInputMessage = True
+        else:
+            validation = DataValidation(type="list", formula1=where.labels, allow_blank=True)
+        # A multi-choice cell holds several labels joined with «، »: the dropdown offers one, typing may
+        # add more, so Excel must not refuse what it cannot match against a single option.
+        validation.showErrorMessage = column.type != "multi_choice"
+        validation.add(_whole_column(col))
+        ws.add_data_validation(validation)
+
+
+def _formula_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _add_overdue_format(ws: Worksheet, columns: list[RegisterColumn], policy: Policy) -> None:
+    """Colour a request still waiting after its earliest reply date: the office owes an answer."""
+    by_id = {c.id: (i, c) for i, c in enumerate(columns, start=1)}
+    if "earliest_reply" not in by_id or "status" not in by_id:
+        return
+    reply_col, reply = by_id["earliest_reply"]
+    status_col, status = by_id["status"]
+    if reply.type != "date" or status.list is None:
+        return
+    r = f"${get_column_letter(reply_col)}2"
+    s = f"${get_column_letter(status_col)}2"
+    conditions = [f"ISNUMBER({r})", f"{r}<TODAY()"]
+    conditions += [f"{s}<>{_formula_text(label)}" for label in settled_statuses(policy, status.list)]
+    rule = FormulaRule(formula=[f"AND({','.join(conditions)})"], fill=_OVERDUE_FILL, font=_OVERDUE_FONT)
+    ws.conditional_formatting.add(f"A2:{get_column_letter(len(columns))}{LAST_ROW}", rule)
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")  # "&" starts a code in page headers
+
+
+def _set_print(ws: Worksheet, register: Register, policy: Policy) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddHeader.right.text = _header_text(policy.association.name)
+    ws.oddHeader.center.text = _header_text(register.title)
+    ws.oddHeader.center.font = "Arial,Bold"
+    labels = policy.labels
+    ws.oddFooter.center.text = f"{_header_text(labels.page)} &P {_header_text(labels.page_of)} &N"
+
+
+def _set_properties(wb: Workbook, register: Register, policy: Policy) -> None:
+    props = wb.properties
+    props.title = register.title
+    props.subject = register.id
+    props.creator = policy.association.name
+    props.lastModifiedBy = policy.association.name
+    props.language = "ar-SA"
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+
+
+# ------------------------------------------------------------------------------------------------ saving
+def _save(wb: Workbook) -> bytes:
+    """Save without ``openpyxl.save_workbook``, which overwrites the modified time with now."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return buffer.getvalue()
+
+
+def _deterministic(blob: bytes) -> bytes:
+    """The same archive with every entry stamped ``FIXED_TIME`` instead of the time of the save."""
+    stamp = FIXED_TIME.timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info), compresslevel=9)
+    return out.getvalue()
