@@ -353,6 +353,9 @@ class Register(_Strict):
     sheet: Annotated[str, StringConstraints(min_length=1, max_length=31)] = Field(description="Worksheet name")
     numbering: Ident | None = Field(None, description="Numbering scheme of the references this register issues")
     columns: list[Column | FieldsOf] = Field(min_length=1)
+    initial: dict[Ident, str] = Field(
+        default_factory=dict, description="Values of a new row, by column id (e.g. status: received)"
+    )
 
     @field_validator("sheet")
     @classmethod

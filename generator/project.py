@@ -448,6 +448,14 @@ def _check_register(
                     yield loaded.problem(loc, "a hijri_text column needs `of:` naming a date column")
                 else:
                     pending_of.append((spec.of, (*loc, "of")))
+    for key, value in reg.initial.items():
+        if key not in ids:
+            yield loaded.problem(("initial", key), _unknown("column", key, ids), at_key=True)
+            continue
+        spec_list = next((c.list for c in reg.columns if isinstance(c, Column) and c.id == key), None)
+        options = policy.lists[spec_list].labels() if spec_list in policy.lists else None
+        if options is not None and value not in options:
+            yield loaded.problem(("initial", key), _unknown(f"item of list {spec_list}", value, options))
     for of, loc in pending_of:
         if of not in date_columns:
             yield loaded.problem(loc, _unknown("date column", of, date_columns))
