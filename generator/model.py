@@ -268,6 +268,17 @@ class Declarant(_Strict):
     national_id: Ident
 
 
+class Answers(_Strict):
+    """For a decision letter: which register rows it answers, and where its fields come from."""
+
+    register_id: DocId = Field(alias="register", description="Register whose rows this letter answers")
+    column: Ident = Field(description="Column holding the decision")
+    value: Ident = Field(description="Option id of the decision this letter announces")
+    fields: dict[Ident, Ident] = Field(
+        default_factory=dict, description="Letter field id -> register column id, where the ids differ"
+    )
+
+
 class Document(_Strict):
     """A printable document: form, declaration, letter or survey."""
 
@@ -290,6 +301,7 @@ class Document(_Strict):
     addressee: Ident | None = Field(None, description="Field holding the name a letter is addressed to")
     signatory: Ident | None = Field(None, description="Signatory role that signs a letter")
     declarant: Declarant | None = Field(None, description="For a declaration: the signer's name and ID fields")
+    answers: Answers | None = Field(None, description="For a decision letter: the register rows it answers")
     attachments: str | None = Field(None, description="«المرفقات» line of a letter's header")
     intro: str | None = Field(None, description="Paragraph before the sections (placeholders allowed)")
     body: list[Text] = Field(default_factory=list, description="Paragraphs of a letter or declaration")
@@ -342,6 +354,15 @@ class FieldsOf(_Strict):
     exclude: list[Ident] = Field(default_factory=list, description="Fields of that document left out")
 
 
+class Answered(_Strict):
+    """How a register row is marked once its decision letter is sent (so `wathiqa decide` never sends twice)."""
+
+    letter_column: Ident = Field(description="Column that receives the letter's reference")
+    date_column: Ident = Field(description="Column that receives the date the letter was sent")
+    status_column: Ident | None = Field(None, description="Status column to update")
+    status: Ident | None = Field(None, description="Option id written into the status column")
+
+
 class Register(_Strict):
     """An Excel register: one row per record, kept by the archivists."""
 
@@ -353,6 +374,7 @@ class Register(_Strict):
     sheet: Annotated[str, StringConstraints(min_length=1, max_length=31)] = Field(description="Worksheet name")
     numbering: Ident | None = Field(None, description="Numbering scheme of the references this register issues")
     columns: list[Column | FieldsOf] = Field(min_length=1)
+    answered: Answered | None = Field(None, description="For registers whose rows get decision letters")
     initial: dict[Ident, str] = Field(
         default_factory=dict, description="Values of a new row, by column id (e.g. status: received)"
     )

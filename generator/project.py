@@ -359,7 +359,39 @@ def _check_document(
                     f"but {f.type}{'/' + f.list if f.list else ''} in {child_id}"
                 )
                 yield loaded.problem(("issue_with", i), msg)
+    if doc.answers is not None:
+        yield from _check_answers(doc, loaded, policy, registers, broken)
     yield from _check_wording(doc, loaded, field_ids)
+
+
+def _check_answers(
+    doc: Document,
+    loaded: Loaded,
+    policy: Policy,
+    registers: dict[str, tuple[Register, Loaded]],
+    broken: set[str],
+) -> Iterator[Problem]:
+    answers = doc.answers
+    assert answers is not None
+    if answers.register_id in broken:
+        return
+    if answers.register_id not in registers:
+        yield loaded.problem(("answers", "register"), _unknown("register", answers.register_id, registers))
+        return
+    register = registers[answers.register_id][0]
+    own = {c.id: c for c in register.columns if isinstance(c, Column)}
+    if register.answered is None:
+        yield loaded.problem(("answers", "register"), f"register {register.id!r} has no `answered:` settings")
+    column = own.get(answers.column)
+    if column is None:
+        yield loaded.problem(("answers", "column"), _unknown("column", answers.column, own))
+    elif column.list in policy.lists and answers.value not in policy.lists[column.list].labels():
+        options = policy.lists[column.list].labels()
+        yield loaded.problem(("answers", "value"), _unknown(f"item of list {column.list}", answers.value, options))
+    field_ids = {f.id for f in doc.all_fields()}
+    for letter_field in answers.fields:
+        if letter_field not in field_ids:
+            yield loaded.problem(("answers", "fields", letter_field), _unknown("field", letter_field, field_ids))
 
 
 def _wording_items(doc: Document) -> Iterator[tuple[Loc, str]]:
@@ -448,6 +480,12 @@ def _check_register(
                     yield loaded.problem(loc, "a hijri_text column needs `of:` naming a date column")
                 else:
                     pending_of.append((spec.of, (*loc, "of")))
+    if reg.answered is not None:
+        answered = reg.answered
+        for key in ("letter_column", "date_column", "status_column"):
+            value = getattr(answered, key)
+            if value is not None and value not in ids:
+                yield loaded.problem(("answered", key), _unknown("column", value, ids))
     for key, value in reg.initial.items():
         if key not in ids:
             yield loaded.problem(("initial", key), _unknown("column", key, ids), at_key=True)
