@@ -16,11 +16,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import DataError, Problem
+from .model import FieldsOf
 from .project import Project, RegisterColumn
 from .records import FieldIssue
 from .registers import CellValue
-from .text import add_days, format_hijri, normalise_spaces
-from .validate import FieldError, check_choice, check_date, check_multi_choice, check_yes_no
+from .text import add_days, format_hijri, normalise_spaces, to_display_digits
+from .validate import (
+    MSG_NOT_INTEGER,
+    FieldError,
+    check_choice,
+    check_date,
+    check_multi_choice,
+    check_yes_no,
+)
 
 __all__ = [
     "MULTI_SEPARATOR",
@@ -35,8 +43,7 @@ MULTI_SEPARATOR = "، "
 
 _TEXT_TYPES = frozenset({"text", "long_text", "reference", "national_id", "mobile", "email", "url", "time"})
 
-MSG_DATE = "يجب أن تكون الخلية تاريخًا"
-MSG_NUMBER = "يجب أن تكون الخلية رقمًا صحيحًا"
+MSG_DATE = "القيمة يجب أن تكون تاريخًا"
 MSG_RATING = "التقييم يجب أن يكون رقمًا من ١ إلى {top} أو أحد الخيارات: {labels}"
 MSG_TEXT_NUMBER = "رقم مخزن كرقم لا كنص؛ قد تكون الأصفار في أوله قد ضاعت"
 
@@ -108,11 +115,10 @@ def _auto_columns(project: Project, register_id: str, columns: list[RegisterColu
     autos: dict[str, str] = {}
     register = project.registers[register_id]
     for spec in register.columns:
-        doc_id = getattr(spec, "fields_of", None)
-        if doc_id is None or doc_id not in project.documents:
+        if not isinstance(spec, FieldsOf):
             continue
         # Excluded fields count too: the register re-declares them as its own columns (received_on ...).
-        for f in project.documents[doc_id].all_fields():
+        for f in project.documents[spec.fields_of].all_fields():
             if f.auto in ("today", "earliest_reply"):
                 autos.setdefault(f.id, f.auto)
     first_own = next((c for c in columns if c.type == "date" and c.field is None), None)
@@ -176,14 +182,14 @@ def _cell_value(project: Project, column: RegisterColumn, raw: Any) -> CellValue
 
 def _integer(raw: Any) -> int:
     if isinstance(raw, bool):
-        raise FieldError(MSG_NUMBER)
+        raise FieldError(MSG_NOT_INTEGER)
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str) and raw.strip().isdigit():
         return int(raw.strip())
-    raise FieldError(MSG_NUMBER)
+    raise FieldError(MSG_NOT_INTEGER)
 
 
 def _rating(raw: Any, options: Mapping[str, str]) -> int:
@@ -200,7 +206,8 @@ def _rating(raw: Any, options: Mapping[str, str]) -> int:
     except FieldError:
         number = 0
     if not 1 <= number <= len(ids):
-        raise FieldError(MSG_RATING.format(top=len(ids), labels=MULTI_SEPARATOR.join(labels)))
+        top = to_display_digits(str(len(ids)), "arabic")
+        raise FieldError(MSG_RATING.format(top=top, labels=MULTI_SEPARATOR.join(labels)))
     return number
 
 
