@@ -32,6 +32,7 @@ from .validate import (
 
 __all__ = [
     "MULTI_SEPARATOR",
+    "cells_for",
     "check_row",
     "record_from_row",
     "register_column",
@@ -90,7 +91,32 @@ def row_for(
     for column in columns:
         if column.type == "reference":
             values[column.id] = reference
+    return _cells(project, register_id, columns, values)
 
+
+def cells_for(project: Project, register_id: str, values: Mapping[str, Any]) -> dict[str, CellValue]:
+    """Cells for the columns named in ``values`` (by id) and nothing else: for updating an existing row.
+
+    Unlike :func:`row_for`, nothing is computed: no reference, no recording or reply date, which would
+    overwrite what the row already holds. A ``hijri_text`` column follows its date when that date is given.
+    Empty values are kept as ``None`` (the engine clears the cell but keeps its formatting).
+    """
+    columns = project.register_columns(register_id)
+    known = {c.id for c in columns}
+    unknown = [key for key in values if key not in known]
+    if unknown:
+        raise KeyError(f"{register_id} has no column {', '.join(map(repr, unknown))}")
+    cells = _cells(project, register_id, columns, {k: v for k, v in values.items() if not _empty(v)})
+    for column in columns:
+        source = column.of if column.type == "hijri_text" and column.of else column.id
+        if source in values and _empty(values[source]):
+            cells[column.label] = None
+    return cells
+
+
+def _cells(
+    project: Project, register_id: str, columns: list[RegisterColumn], values: Mapping[str, Any]
+) -> dict[str, CellValue]:
     row: dict[str, CellValue] = {}
     issues: list[FieldIssue] = []
     for column in columns:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from generator.cli import main
 from generator.errors import DataError, OutputError, UsageError
 from generator.project import Project, RegisterColumn, load_project
-from generator.register_rows import check_row, record_from_row, register_column, row_for
-from generator.registers import open_register
+from generator.register_rows import cells_for, check_row, record_from_row, register_column, row_for
+from generator.registers import open_register, read_register
 from generator.registers_cli import format_table, show_register, status_label
 from generator.render.xlsx import build_register
 from generator.text import format_hijri
@@ -119,6 +119,37 @@ def test_rating_out_of_scale_is_refused() -> None:
 def test_formula_like_text_is_passed_as_text() -> None:
     # the engine stores it with a quote prefix; here it must simply stay the same string
     assert row("requests", {"applicant_name": "=HYPERLINK(1)"})["الاسم الرباعي"] == "=HYPERLINK(1)"
+
+
+# ------------------------------------------------------------------------------------------ cells_for
+def test_cells_for_converts_only_what_is_given() -> None:
+    answered = dt.date(2026, 9, 20)
+    assert cells_for(PROJECT, "outgoing", {"sent_on": answered, "notes": ""}) == {
+        "تاريخ الإرسال": answered,
+        "تاريخ الإرسال (هجري)": format_hijri(answered, "arabic"),
+        "ملاحظات": None,
+    }
+    assert cells_for(PROJECT, "requests", {"status": "answered", "letter_reference": "OUT-1448-00001"}) == {
+        "حالة الطلب": "تم الرد",
+        "رقم خطاب الرد": "OUT-1448-00001",
+    }
+    with pytest.raises(KeyError, match="'stauts'"):
+        cells_for(PROJECT, "requests", {"stauts": "answered"})
+
+
+def test_updating_a_row_keeps_its_recording_and_reply_dates(tmp_path: Path) -> None:
+    path = tmp_path / "requests.xlsx"
+    path.write_bytes(build_register(PROJECT, "requests"))
+    with open_register(path) as register:
+        number = register.append(row("requests", {"applicant_name": "سارة"}))
+    later = dt.date(2026, 9, 30)
+    with open_register(path) as register:
+        register.update(number, cells_for(PROJECT, "requests", {"status": "answered", "answered_on": later}))
+    (saved,) = read_register(path)[1]
+    assert saved["تاريخ الاستلام"] == DAY and saved["أقرب موعد للرد"] == dt.date(2026, 9, 15)
+    assert saved["حالة الطلب"] == "تم الرد" and saved["تاريخ الرد"] == later
+    # row_for is for new rows: it would have stamped the update's day as the recording date
+    assert row_for(PROJECT, "requests", {}, reference="R", issue_date=later)["تاريخ الاستلام"] == later
 
 
 # ------------------------------------------------------------------------------------- record_from_row
