@@ -1,0 +1,556 @@
+"""Print-ready Arabic PDFs with WeasyPrint: one generic HTML layout per document kind, filled or blank.
+
+WeasyPrint's quirks stay in this module:
+
+* it fetches every ``url()`` and ``src`` itself, so it gets a fetcher that serves files from the project's
+  templates folder (and the logo) and refuses everything else — no network, no ``..``, no other ``file://``;
+* it falls back to any system font without a word, so fonts are shipped in templates/fonts and loaded by
+  path (tests check the embedded font names);
+* it stamps the current time into a PDF unless told a date, so the creation date is the document's date;
+* one PDF per document is slow (start-up of every layout, font subsetting per file), so a batch lays out
+  chunks of documents in worker processes, each chunk one PDF, and the chunks are streamed into one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import mimetypes
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+import segno
+from markupsafe import Markup, escape
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject, StreamObject
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..context import DocumentView, gendered
+from ..model import FieldDef, Section
+from ..project import Project
+from ..text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
+from ..wording import to_target
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FetchRefusedError", "PdfRenderer", "ProjectFetcher"]
+
+STYLESHEET = "css/print.css"
+"""The shared print stylesheet, relative to the templates folder."""
+
+CHUNK = 25
+"""Documents laid out together in one worker task: big enough to amortise a PDF's fixed costs (fonts,
+catalogue), small enough that the HTML and layout of a chunk stay a few megabytes."""
+
+
+class FetchRefusedError(ValueError):
+    """Raised when WeasyPrint asks for a resource outside the project's templates folder."""
+
+
+class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+    """Serve ``file:`` URLs inside the allowed folders (and the named files); refuse every other URL."""
+
+    def __init__(self, roots: Iterable[Path], files: Iterable[Path] = ()) -> None:
+        super().__init__(allowed_protocols=("file",), fail_on_errors=False)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.files = frozenset(path.resolve() for path in files)
+
+    def path_of(self, url: str) -> Path:
+        """The file a URL names, if it may be read; else :class:`FetchRefusedError`."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise FetchRefusedError(f"refused to fetch {url!r}: only files of the templates folder are served")
+        raw = unquote(parts.path)
+        if ".." in raw.replace("\\", "/").split("/"):
+            raise FetchRefusedError(f"refused to fetch {url!r}: '..' in the path")
+        path = Path(url2pathname(parts.path)).resolve()
+        allowed = path in self.files or any(path.is_relative_to(root) for root in self.roots)
+        if not allowed or not path.is_file():
+            raise FetchRefusedError(f"refused to fetch {url!r}: not a file of the templates folder")
+        return path
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            path = self.path_of(url)
+        except FetchRefusedError:
+            log.warning("refused to fetch %s", url)
+            raise
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+
+# --------------------------------------------------------------------------------------------- HTML
+
+
+def css_string(value: object) -> Markup:
+    """A CSS string literal (for the page footer), safe inside a ``<style>`` element."""
+    out = ['"']
+    for ch in str(value):
+        if ch in '"\\<>&' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    out.append('"')
+    return Markup("".join(out))
+
+
+def qr_svg(reference: str) -> Markup:
+    """The reference as an inline SVG QR code (nothing fetched); segno writes only the modules."""
+    svg = segno.make(reference, error="m", micro=False).svg_inline(scale=1, border=2, omitsize=True)
+    return Markup(svg)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a section table: one full-width field, or two half-width fields side by side."""
+
+    cells: tuple[FieldDef, ...]
+    kind: str
+    """"fields", or "ratings" for a run of rating fields printed as one 1-5 grid."""
+
+
+def section_rows(section: Section) -> list[Row]:
+    """Pair consecutive half-width fields; group runs of rating fields into one grid."""
+    rows: list[Row] = []
+    pending: FieldDef | None = None
+    for field_def in section.fields:
+        if field_def.type == "rating":
+            if pending is not None:
+                rows.append(Row((pending,), "fields"))
+                pending = None
+            if rows and rows[-1].kind == "ratings":
+                rows[-1] = Row((*rows[-1].cells, field_def), "ratings")
+            else:
+                rows.append(Row((field_def,), "ratings"))
+        elif field_def.width == "half" and field_def.type not in ("signature", "thumbprint"):
+            if pending is None:
+                pending = field_def
+            else:
+                rows.append(Row((pending, field_def), "fields"))
+                pending = None
+        else:
+            if pending is not None:
+                rows.append(Row((pending,), "fields"))
+                pending = None
+            rows.append(Row((field_def,), "fields"))
+    if pending is not None:
+        rows.append(Row((pending,), "fields"))
+    return rows
+
+
+def _without_slash(label: str) -> str:
+    return label.rstrip("/").rstrip()
+
+
+class _Page:
+    """What the templates see besides the view: formatting helpers bound to one view."""
+
+    def __init__(self, view: DocumentView, logo_url: str) -> None:
+        self.view = view
+        self.policy = view.policy
+        self.labels = view.policy.labels
+        self.settings = view.policy.settings
+        self.logo_url = logo_url
+
+    def digits(self, value: object) -> str:
+        return to_display_digits(str(value), self.settings.digits)
+
+    def value(self, field_id: str) -> Markup | None:
+        """The printed value of a field, escaped, with its left-to-right parts isolated; None if blank."""
+        field_view = self.view.fields[field_id]
+        if field_view.display is None:
+            return None
+        return Markup(escape(to_target(field_view.display, "html")))
+
+    def wording(self, source: str | None) -> Markup:
+        return Markup(self.view.wording(source, "html"))
+
+    def isolated(self, text: str) -> Markup:
+        return Markup('<bdi dir="ltr">{}</bdi>').format(text)
+
+    def date_of(self, value: date | None) -> Markup | None:
+        text = self.view.date_text(value)
+        return None if text is None else Markup(to_target(text, "html"))
+
+    def g(self, masculine: str, feminine: str) -> str:
+        return str(gendered(self.view.gender)(masculine, feminine))
+
+    def addressee(self) -> tuple[str, str]:
+        """«المكرم/» and «المحترم» by the record's gender; the combined forms on a blank letter."""
+        labels = self.labels
+        if self.view.gender == "female":
+            return labels.addressee_f, labels.honorific_f
+        if self.view.gender == "male":
+            return labels.addressee_m, labels.honorific_m
+        both = gendered(None)
+        opening = both(_without_slash(labels.addressee_m), _without_slash(labels.addressee_f)) + "/"
+        return opening, both(labels.honorific_m, labels.honorific_f)
+
+    def rows(self, section: Section) -> list[Row]:
+        return section_rows(section)
+
+    @cached_property
+    def qr(self) -> Markup | None:
+        return qr_svg(self.view.reference) if self.view.reference and not self.view.blank else None
+
+    @property
+    def date_suffix(self) -> str:
+        return HIJRI_SUFFIX if self.settings.calendar == "hijri" else GREGORIAN_SUFFIX
+
+    @cached_property
+    def hijri_year_prefix(self) -> str:
+        """The century printed in a blank Hijri year box («١٤..»), from the document's issue date."""
+        year = to_hijri(self.view.document.issued)[0]
+        return self.digits(str(year)[:2])
+
+    @cached_property
+    def created(self) -> str:
+        """The PDF creation date: the issue date of a filled document, the version date of a blank one."""
+        when = self.view.issue_date if self.view.issue_date and not self.view.blank else self.view.document.issued
+        return f"{when.isoformat()}T00:00:00+03:00"
+
+    @cached_property
+    def footer(self) -> str:
+        doc = self.view.document
+        issued = self.view.date_text(doc.issued)
+        issued_text = str(issued).split(f" {self.labels.corresponding} ")[0] if issued else ""
+        return (
+            f"{self.labels.form_code}: {doc.code}  ·  {self.labels.version}: {self.digits(doc.version)}"
+            f"  ·  {self.labels.issued}: {issued_text}"
+        )
+
+
+def template_environment(templates_dir: Path) -> jinja2.Environment:
+    """The environment of the HTML templates (trusted files): autoescape on, a missing name is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir / "html"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+# --------------------------------------------------------------------------------------------- PDF
+
+
+class _Engine:
+    """WeasyPrint with its font configuration, fetcher and stylesheet made once and reused."""
+
+    def __init__(self, templates_dir: Path, logo_path: Path) -> None:
+        self.templates_dir = templates_dir
+        self.base_url = (templates_dir / "html").as_uri() + "/"
+        self.fetcher = ProjectFetcher([templates_dir], [logo_path])
+        self.font_config = FontConfiguration()
+        stylesheet = templates_dir / STYLESHEET
+        self.css = CSS(
+            string=stylesheet.read_text(encoding="utf-8"),
+            base_url=stylesheet.as_uri(),
+            url_fetcher=self.fetcher,
+            font_config=self.font_config,
+        )
+        self.image_cache: dict[str, Any] = {}
+
+    def document(self, markup: str) -> Any:
+        html = HTML(string=markup, base_url=self.base_url, url_fetcher=self.fetcher)
+        return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self.image_cache)
+
+    def pdf(self, documents: list[Any], variant: str | None) -> bytes:
+        pages = [page for document in documents for page in document.pages]
+        combined = documents[0].copy(pages)
+        options: dict[str, Any] = {"pdf_identifier": b"wathiqa", "uncompressed_pdf": False}
+        if variant:
+            options["pdf_variant"] = variant
+        out: bytes = combined.write_pdf(**options)
+        return out
+
+
+_ENGINE: _Engine | None = None
+"""The engine of a worker process, made by :func:`_init_worker`."""
+
+
+def _init_worker(templates_dir: Path, logo_path: Path) -> None:
+    global _ENGINE
+    _ENGINE = _Engine(templates_dir, logo_path)
+
+
+def _render_chunk(markups: list[str], variant: str | None) -> tuple[bytes, list[int]]:
+    """Worker task: lay out a chunk of documents into one PDF; return it and each document's page count."""
+    assert _ENGINE is not None, "worker not initialised"
+    documents = [_ENGINE.document(markup) for markup in markups]
+    return _ENGINE.pdf(documents, variant), [len(d.pages) for d in documents]
+
+
+class PdfRenderer:
+    """Render document views to PDF: one document, or a batch as one print-ready file."""
+
+    def __init__(self, project: Project, *, archival: bool | None = None) -> None:
+        self.project = project
+        self.archival = archival
+        self.templates_dir = project.templates_dir
+        self._env = template_environment(self.templates_dir)
+        self._template = self._env.get_template("document.html")
+        self._engine: _Engine | None = None
+
+    # ----------------------------------------------------------------------------------------- HTML
+
+    def _logo_url(self) -> str:
+        return self.project.logo_path.as_uri()
+
+    def _markup(self, view: DocumentView, *, standalone: bool) -> str:
+        page = _Page(view, self._logo_url())
+        css_url = (self.templates_dir / STYLESHEET).as_uri() if standalone else None
+        return self._template.render(
+            view=view,
+            doc=view.document,
+            policy=view.policy,
+            labels=view.policy.labels,
+            p=page,
+            stylesheet=css_url,
+        )
+
+    def html(self, view: DocumentView) -> str:
+        """The complete HTML of one document (stylesheet linked), for tests and debugging."""
+        return self._markup(view, standalone=True)
+
+    # ----------------------------------------------------------------------------------------- PDF
+
+    def variant_for(self, view: DocumentView) -> str | None:
+        """PDF/A for filled documents when the policy (or the caller) asks for it; blank forms stay plain."""
+        setting = self.project.policy.settings.archival_pdf
+        if self.archival is False or view.blank:
+            return None
+        if self.archival is True:
+            return setting or "pdf/a-3b"
+        return setting
+
+    @property
+    def engine(self) -> _Engine:
+        if self._engine is None:
+            self._engine = _Engine(self.templates_dir, self.project.logo_path)
+        return self._engine
+
+    def render(self, view: DocumentView) -> bytes:
+        """One document as PDF bytes."""
+        document = self.engine.document(self._markup(view, standalone=False))
+        return self.engine.pdf([document], self.variant_for(view))
+
+    def render_batch(self, views: Iterable[DocumentView], *, workers: int = 2) -> bytes:
+        """Every view in order as one print-ready PDF; each document keeps its own reference and page count."""
+        out = io.BytesIO()
+        self.write_batch(views, out, workers=workers)
+        return out.getvalue()
+
+    def write_batch(
+        self,
+        views: Iterable[DocumentView],
+        target: IO[bytes],
+        *,
+        workers: int = 2,
+        chunk: int = CHUNK,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Stream a batch into ``target``; return the number of documents written.
+
+        The HTML of at most ``2 * workers`` chunks exists at any time, and each finished chunk is copied into
+        ``target`` as it arrives, so memory does not grow with the batch. The chunks are fixed by ``chunk``,
+        not by ``workers``, so the bytes are the same whatever the number of workers.
+        """
+        writer = _StreamingPdf(target)
+        chunks = self._chunks(views, chunk)
+        count = 0
+        first = True
+
+        def take(result: tuple[bytes, list[int]]) -> None:
+            nonlocal count, first
+            pdf_bytes, page_counts = result
+            writer.add(pdf_bytes, catalogue=first)
+            first = False
+            count += len(page_counts)
+            if progress is not None:
+                progress(count)
+
+        if workers <= 1:
+            for markups, variant in chunks:
+                take(self._render_here(markups, variant))
+        else:
+            with self._pool(workers) as pool:
+                pending: list[Future[tuple[bytes, list[int]]]] = []
+                for markups, variant in chunks:
+                    pending.append(pool.submit(_render_chunk, markups, variant))
+                    if len(pending) >= 2 * workers:
+                        take(pending.pop(0).result())
+                for future in pending:
+                    take(future.result())
+        writer.close()
+        return count
+
+    def _chunks(self, views: Iterable[DocumentView], size: int) -> Iterator[tuple[list[str], str | None]]:
+        """Chunks of HTML, made lazily; a chunk holds documents of one PDF variant."""
+        iterator = iter(views)
+        held: DocumentView | None = None
+        while True:
+            batch = [held] if held is not None else []
+            held = None
+            batch += list(islice(iterator, size - len(batch)))
+            if not batch:
+                return
+            variant = self.variant_for(batch[0])
+            same = [v for v in batch if self.variant_for(v) == variant]
+            if len(same) < len(batch):  # split at the first view of another variant
+                cut = next(i for i, v in enumerate(batch) if self.variant_for(v) != variant)
+                rest = batch[cut:]
+                batch = batch[:cut]
+                iterator = iter([*rest, *iterator])
+            yield [self._markup(v, standalone=False) for v in batch], variant
+
+    def _render_here(self, markups: list[str], variant: str | None) -> tuple[bytes, list[int]]:
+        documents = [self.engine.document(markup) for markup in markups]
+        return self.engine.pdf(documents, variant), [len(d.pages) for d in documents]
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self.templates_dir, self.project.logo_path),
+        )
+
+
+# --------------------------------------------------------------------------------------------- merging
+
+
+class _StreamingPdf:
+    """Concatenate PDFs page by page into one file, writing each object as soon as it is copied.
+
+    Only the byte offsets of written objects and the page ids stay in memory. The first PDF's catalogue
+    entries that make a PDF/A (``/Metadata``, ``/OutputIntents``) and its language and information are kept.
+    """
+
+    _CATALOG, _PAGES, _INFO = 1, 2, 3
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self.next_id = 4
+        self.catalog_extra: dict[str, bytes] = {}
+        self.info: bytes = b"<< >>"
+        self.digest = hashlib.md5(usedforsecurity=False)
+        self.version = b"1.7"
+        self.position = 0
+        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _write(self, data: bytes) -> None:
+        self.target.write(data)
+        self.position += len(data)
+
+    def _begin(self, number: int) -> None:
+        self.offsets[number] = self.position
+        self._write(b"%d 0 obj\n" % number)
+
+    def add(self, pdf_bytes: bytes, *, catalogue: bool = False) -> None:
+        self.digest.update(pdf_bytes)
+        reader = PdfReader(io.BytesIO(pdf_bytes))
+        numbers: dict[int, int] = {}
+        queue: list[IndirectObject] = []
+
+        def renumber(ref: IndirectObject) -> int:
+            if ref.idnum not in numbers:
+                numbers[ref.idnum] = self.next_id
+                self.next_id += 1
+                queue.append(ref)
+            return numbers[ref.idnum]
+
+        def serialise(obj: PdfObject, skip_parent: bool = False) -> bytes:
+            if isinstance(obj, IndirectObject):
+                return b"%d 0 R" % renumber(obj)
+            if isinstance(obj, DictionaryObject):
+                parts = [b"<<"]
+                for key, value in obj.items():
+                    if key == "/Length" and isinstance(obj, StreamObject):
+                        continue
+                    if skip_parent and key == "/Parent":
+                        parts.append(b"/Parent %d 0 R" % self._PAGES)
+                        continue
+                    parts.append(_plain(key) + b" " + serialise(value))
+                if isinstance(obj, StreamObject):
+                    parts.append(b"/Length %d" % len(obj._data))
+                parts.append(b">>")
+                return b" ".join(parts)
+            if isinstance(obj, ArrayObject):
+                return b"[" + b" ".join(serialise(item) for item in obj) + b"]"
+            return _plain(obj)
+
+        page_ids = []
+        for page in reader.pages:
+            ref = page.indirect_reference
+            assert ref is not None
+            page_ids.append(renumber(ref))
+        if catalogue:
+            root = reader.trailer["/Root"].get_object()
+            assert isinstance(root, DictionaryObject)
+            for key in ("/Metadata", "/OutputIntents", "/Lang", "/MarkInfo", "/ViewerPreferences"):
+                if key in root:
+                    self.catalog_extra[key] = serialise(root.raw_get(key))
+            if "/Info" in reader.trailer:
+                self.info = serialise(reader.trailer.raw_get("/Info"))
+            self.version = reader.pdf_header.removeprefix("%PDF-").encode() or self.version
+        pages = set(page_ids)
+        while queue:
+            ref = queue.pop(0)
+            obj = ref.get_object()
+            number = numbers[ref.idnum]
+            assert obj is not None
+            body = serialise(obj, skip_parent=number in pages)
+            self._begin(number)
+            self._write(body)
+            if isinstance(obj, StreamObject):
+                self._write(b"\nstream\n" + obj._data + b"\nendstream")
+            self._write(b"\nendobj\n")
+        self.kids.extend(page_ids)
+
+    def close(self) -> None:
+        kids = b" ".join(b"%d 0 R" % kid for kid in self.kids)
+        self._begin(self._PAGES)
+        self._write(b"<< /Type /Pages /Count %d /Kids [%s] >>\nendobj\n" % (len(self.kids), kids))
+        extra = b" ".join(key.encode() + b" " + value for key, value in self.catalog_extra.items())
+        self._begin(self._CATALOG)
+        self._write(b"<< /Type /Catalog /Pages %d 0 R %s >>\nendobj\n" % (self._PAGES, extra))
+        self._begin(self._INFO)
+        self._write(self.info + b"\nendobj\n")
+        xref_at = self.position
+        size = self.next_id
+        lines = [b"xref\n0 %d\n" % size, b"0000000000 65535 f \n"]
+        for number in range(1, size):
+            offset = self.offsets.get(number)
+            lines.append(b"%010d 00000 n \n" % offset if offset is not None else b"0000000000 65535 f \n")
+        self._write(b"".join(lines))
+        file_id = self.digest.hexdigest().encode()
+        self._write(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+            % (size, self._CATALOG, self._INFO, file_id, file_id, xref_at)
+        )
+
+
+def _plain(obj: Any) -> bytes:
+    """A direct PDF object (name, number, string, boolean, null) in PDF syntax."""
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()
