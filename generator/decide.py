@@ -47,7 +47,7 @@ def _letter_documents(project: Project) -> dict[tuple[str, str], Document]:
 
 def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str:
     """Write the pending decision letters; return a summary for the terminal."""
-    from .register_rows import check_row, row_for
+    from .register_rows import cells_for, check_row
     from .registers import open_register
 
     today = today or date.today()
@@ -74,7 +74,6 @@ def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str
             raise OutputError(f"the letters answering {register_id} must read one decision column")
         decision_column = columns.pop()
         with open_register(source, backups=backups) as requests, open_register(outgoing_path, backups=backups) as out:
-            ref_label = reference_label(project, register_id)
             already = _letters_already_sent(project, outgoing_id, out.rows())
             pending: list[_Letter] = []
             marks: list[tuple[int, str]] = []
@@ -114,9 +113,7 @@ def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str
                 update: dict[str, Any] = {answered.letter_column: letter_reference, answered.date_column: today}
                 if answered.status_column and answered.status:
                     update[answered.status_column] = answered.status
-                labelled = row_for(project, register_id, update, reference=ref_label, issue_date=today)
-                labelled.pop(ref_label, None)
-                requests.update(row_number, labelled)
+                requests.update(row_number, cells_for(project, register_id, update))
         lines.append(f"{register_id}: {len(written)} خطاب، و{len(marks) - len(written)} طلب عُلّم دون خطاب جديد")
         if folder is not None:
             _move_into_place(*folder)
