@@ -1,0 +1,131 @@
+"""`make bench`: every figure of PRODUCT.md's performance table, measured in one run against its naive baseline.
+
+Each line gives the measured value, the naive baseline measured in the same run, their ratio and the target.
+Peak memory of this process is printed at the end; the merge memory figure runs in child processes.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _row(what: str, ours: str, naive: str, ratio: str, target: str, ok: bool) -> str:
+    return f"| {what} | {ours} | {naive} | {ratio} | {target} | {'yes' if ok else 'NO'} |"
+
+
+def _safe(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    started = time.perf_counter()
+    try:
+        result = fn()
+    except Exception as exc:  # a failed figure is reported, the others still run
+        print(f"{name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    print(f"{name}: {json.dumps(result)} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    return result
+
+
+def main() -> int:
+    from bench import docx_bench, memory_bench, pdf_bench, register_bench, startup_bench
+
+    rows = [
+        "| what | wathiqa | naive baseline | ratio | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    failed = False
+
+    docx = _safe("docx", lambda: docx_bench.run())
+    if docx:
+        ok = docx["ratio"] >= 4
+        rows.append(
+            _row(
+                "DOCX letter, per record",
+                f"{docx['ours_ms']:.1f} ms",
+                f"{docx['naive_ms']:.1f} ms",
+                f"{docx['ratio']:.1f}x",
+                ">= 4x",
+                ok,
+            )
+        )
+        failed |= not ok
+
+    pdf = _safe("pdf", lambda: pdf_bench.run())
+    if pdf:
+        ok = pdf["ratio"] >= 3
+        rows.append(
+            _row(
+                f"print PDF of {pdf.get('n', 500)} letters, per page",
+                f"{pdf['ours_ms']:.1f} ms",
+                f"{pdf['naive_ms']:.1f} ms",
+                f"{pdf['ratio']:.1f}x",
+                ">= 3x",
+                ok,
+            )
+        )
+        failed |= not ok
+
+    with tempfile.TemporaryDirectory() as tmp:
+        reg = _safe("register", lambda: register_bench.run(Path(tmp)))
+    if reg:
+        ok = reg["ratio"] >= 10
+        rows.append(
+            _row(
+                "append 1 row to a 10,000-row register",
+                f"{reg['ours_ms']:.0f} ms",
+                f"{reg['naive_ms']:.0f} ms",
+                f"{reg['ratio']:.1f}x",
+                ">= 10x",
+                ok,
+            )
+        )
+        failed |= not ok
+
+    mem = _safe("memory", lambda: memory_bench.run())
+    if mem:
+        ok = mem["growth_pct"] < 20 and mem["large_mib"] < 400
+        rows.append(
+            _row(
+                "peak RSS of a 5,000-letter merge",
+                f"{mem['large_mib']:.0f} MiB",
+                f"{mem['small_mib']:.0f} MiB (1,000 letters)",
+                f"{mem['growth_pct']:+.0f}%",
+                "< +20%, < 400 MiB",
+                ok,
+            )
+        )
+        failed |= not ok
+
+    start = _safe("startup", lambda: startup_bench.run())
+    if start:
+        ok = start["check_ms"] < start["import_weasyprint_ms"]
+        rows.append(
+            _row(
+                "`wathiqa check` start-up",
+                f"{start['check_ms']:.0f} ms",
+                f"{start['import_weasyprint_ms']:.0f} ms (import weasyprint)",
+                f"{start['ratio']:.1f}x",
+                "faster than the import",
+                ok,
+            )
+        )
+        failed |= not ok
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print()
+    print(
+        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"date: {time.strftime('%Y-%m-%d')}, peak RSS of this process: {peak:.0f} MiB"
+    )
+    print("\n".join(rows))
+    return 1 if failed or None in (docx, pdf, reg, mem, start) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
