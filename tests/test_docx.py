@@ -1,0 +1,420 @@
+"""generator/render/docx.py and templates/docx: editable Arabic DOCX, right-to-left in Word and LibreOffice."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from generator.context import DocumentView, build_view
+from generator.errors import ProjectError
+from generator.examples import example_fields
+from generator.project import Project, load_project
+from generator.records import validate_record
+from generator.render.docx import CompiledTemplate, DocxRenderer, docx_context
+from generator.text import LRI, PDI
+
+ROOT = Path(__file__).resolve().parent.parent
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS = {"w": W, "r": R}
+ISSUED = date(2026, 11, 24)
+REFERENCE = "REQ-1448-00012"
+
+# Children order of the OOXML schema (ECMA-376 Part 1, wml.xsd), for the elements the templates write.
+SCHEMA_ORDER = {
+    "pPr": [
+        "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+        "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+        "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+        "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+        "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange",
+    ],
+    "rPr": [
+        "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
+        "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
+        "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs",
+        "em", "lang", "eastAsianLayout", "specVanish", "oMath",
+    ],
+    "tblPr": [
+        "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+        "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+        "tblCaption", "tblDescription",
+    ],
+    "sectPr": [
+        "headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc",
+        "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg",
+        "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange",
+    ],
+    "tcPr": [
+        "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
+        "tcFitText", "vAlign", "hideMark",
+    ],
+}
+
+
+# --------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return load_project(ROOT / "policies" / "policy.yml")
+
+
+@pytest.fixture(scope="module")
+def renderer(project: Project) -> DocxRenderer:
+    return DocxRenderer(project)
+
+
+def example_record(project: Project, doc_id: str, **overrides: Any) -> dict[str, Any]:
+    document = project.documents[doc_id]
+    record = validate_record(document, project.policy, dict(example_fields(document)))
+    record.update(overrides)
+    return record
+
+
+def filled_view(project: Project, doc_id: str, **overrides: Any) -> DocumentView:
+    record = example_record(project, doc_id, **overrides)
+    return build_view(project.documents[doc_id], project.policy, record, reference=REFERENCE, issue_date=ISSUED)
+
+
+@pytest.fixture(scope="module")
+def rendered(project: Project, renderer: DocxRenderer) -> dict[tuple[str, str], bytes]:
+    """Every document, blank and filled with its example values."""
+    out: dict[tuple[str, str], bytes] = {}
+    for doc_id, document in project.documents.items():
+        out[doc_id, "blank"] = renderer.render(build_view(document, project.policy, None))
+        out[doc_id, "filled"] = renderer.render(filled_view(project, doc_id))
+    return out
+
+
+def xml_parts(data: bytes) -> dict[str, etree._Element]:
+    """document.xml, headers and footers, parsed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = [n for n in archive.namelist() if n.startswith("word/") and n.endswith(".xml")]
+        story = [n for n in names if n == "word/document.xml" or n.startswith(("word/header", "word/footer"))]
+        return {n: etree.fromstring(archive.read(n)) for n in story}
+
+
+def paragraph_texts(root: etree._Element) -> list[str]:
+    """The text of each paragraph, a ``w:br`` as a newline (how a typed newline is written)."""
+    texts = []
+    for paragraph in root.iter(f"{{{W}}}p"):
+        parts = []
+        for node in paragraph.iter(f"{{{W}}}t", f"{{{W}}}br"):
+            parts.append("\n" if node.tag == f"{{{W}}}br" else node.text or "")
+        texts.append("".join(parts))
+    return texts
+
+
+def local(node: etree._Element) -> str:
+    return etree.QName(node).localname
+
+
+# --------------------------------------------------------------------------------------------- structure
+
+
+def test_every_document_opens_with_python_docx(rendered: dict[tuple[str, str], bytes]) -> None:
+    assert len(rendered) == 18
+    for key, data in rendered.items():
+        document = docx.Document(io.BytesIO(data))
+        assert document.paragraphs, key
+        assert document.sections[0].page_width == docx.shared.Twips(11906), key  # A4
+
+
+def test_every_paragraph_and_run_carries_the_rtl_properties(
+    project: Project, rendered: dict[tuple[str, str], bytes]
+) -> None:
+    fonts = {project.policy.settings.body_font, project.policy.settings.heading_font}
+    for key, data in rendered.items():
+        for name, root in xml_parts(data).items():
+            where = f"{key} {name}"
+            for paragraph in root.iter(f"{{{W}}}p"):
+                assert paragraph.find("w:pPr/w:bidi", NS) is not None, where
+                jc = paragraph.find("w:pPr/w:jc", NS)
+                assert jc is None or jc.get(f"{{{W}}}val") in ("center", "both"), where  # never left/right
+            for run in root.iter(f"{{{W}}}r"):
+                rpr = run.find("w:rPr", NS)
+                assert rpr is not None, where
+                for child in ("rtl", "cs", "szCs"):
+                    assert rpr.find(f"w:{child}", NS) is not None, (where, child)
+                rfonts = rpr.find("w:rFonts", NS)
+                assert rfonts is not None, where
+                assert {rfonts.get(f"{{{W}}}{a}") for a in ("ascii", "hAnsi", "cs")} <= fonts, where
+                assert rpr.find("w:lang", NS).get(f"{{{W}}}bidi") == "ar-SA", where
+                assert (rpr.find("w:b", NS) is None) == (rpr.find("w:bCs", NS) is None), where
+            for tbl in root.iter(f"{{{W}}}tbl"):
+                assert tbl.find("w:tblPr/w:bidiVisual", NS) is not None, where
+        body = xml_parts(data)["word/document.xml"].find("w:body", NS)
+        assert body.find("w:sectPr/w:bidi", NS) is not None, key
+
+
+def order_problems(root: etree._Element) -> list[str]:
+    """Children of pPr, rPr, tblPr, sectPr and tcPr that are out of the schema's order."""
+    problems = []
+    for parent_name, order in SCHEMA_ORDER.items():
+        for parent in root.iter(f"{{{W}}}{parent_name}"):
+            names = [local(child) for child in parent]
+            unknown = [n for n in names if n not in order]
+            positions = [order.index(n) for n in names if n in order]
+            if unknown or positions != sorted(positions):
+                problems.append(f"{parent_name}: {names}")
+    return problems
+
+
+def test_properties_are_in_schema_order(rendered: dict[tuple[str, str], bytes]) -> None:
+    for key, data in rendered.items():
+        for name, root in xml_parts(data).items():
+            assert order_problems(root) == [], (key, name)
+
+
+def test_the_order_check_catches_a_wrong_order() -> None:
+    wrong = etree.fromstring(
+        f'<w:document xmlns:w="{W}"><w:p><w:pPr><w:jc w:val="center"/><w:bidi/></w:pPr><w:r><w:rPr>'
+        '<w:rtl/><w:szCs w:val="22"/></w:rPr></w:r></w:p><w:sectPr><w:docGrid/><w:bidi/></w:sectPr></w:document>'
+    )
+    assert order_problems(wrong) == [
+        "pPr: ['jc', 'bidi']",
+        "rPr: ['rtl', 'szCs']",
+        "sectPr: ['docGrid', 'bidi']",
+    ]
+
+
+def test_settings_and_styles_default_to_right_to_left(project: Project, renderer: DocxRenderer) -> None:
+    with zipfile.ZipFile(renderer.template_path("form")) as archive:
+        styles = etree.fromstring(archive.read("word/styles.xml"))
+        settings = etree.fromstring(archive.read("word/settings.xml"))
+    assert styles.find("w:docDefaults/w:pPrDefault/w:pPr/w:bidi", NS) is not None
+    fonts = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", NS)
+    assert fonts.get(f"{{{W}}}cs") == project.policy.settings.body_font
+    assert settings.find("w:embedTrueTypeFonts", NS) is not None
+    assert order_problems(styles) == []
+
+
+# --------------------------------------------------------------------------------------------- fonts
+
+
+def deobfuscate(data: bytes, key: str) -> bytes:
+    guid = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+    return bytes(b ^ guid[i % 16] for i, b in enumerate(data[:32])) + data[32:]
+
+
+def test_the_policy_font_is_embedded_and_referenced_from_the_font_table(
+    project: Project, rendered: dict[tuple[str, str], bytes]
+) -> None:
+    family = project.policy.settings.body_font
+    expected = {
+        "embedRegular": (ROOT / "templates/fonts/IBMPlexSansArabic-Regular.ttf").read_bytes(),
+        "embedBold": (ROOT / "templates/fonts/IBMPlexSansArabic-Bold.ttf").read_bytes(),
+    }
+    assert family == "IBM Plex Sans Arabic"
+    with zipfile.ZipFile(io.BytesIO(rendered["acknowledgment", "filled"])) as archive:
+        table = etree.fromstring(archive.read("word/fontTable.xml"))
+        rels = etree.fromstring(archive.read("word/_rels/fontTable.xml.rels"))
+        types = etree.fromstring(archive.read("[Content_Types].xml"))
+        targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+        font = table.find(f"w:font[@w:name='{family}']", NS)
+        assert font is not None
+        for element, ttf in expected.items():
+            embed = font.find(f"w:{element}", NS)
+            assert embed is not None, element
+            part = "word/" + targets[embed.get(f"{{{R}}}id")]
+            assert part.endswith(".odttf")
+            stored = archive.read(part)
+            assert stored != ttf  # obfuscated, as Word expects
+            assert deobfuscate(stored, embed.get(f"{{{W}}}fontKey")) == ttf
+            declared = {t.get("PartName") or t.get("Extension"): t.get("ContentType") for t in types}
+            content_type = declared.get("/" + part) or declared.get("odttf")
+            assert content_type == "application/vnd.openxmlformats-officedocument.obfuscatedFont"
+
+
+# --------------------------------------------------------------------------------------------- content
+
+
+def test_letter_wording_and_values_are_in_the_document_exactly(project: Project, renderer: DocxRenderer) -> None:
+    view = filled_view(project, "acknowledgment")
+    data = renderer.render(view)
+    parts = xml_parts(data)
+    texts = paragraph_texts(parts["word/document.xml"])
+    for paragraph in view.document.body:
+        assert view.wording(paragraph, "text") in texts
+    first = view.wording(view.document.body[0], "text")
+    assert f"{LRI}{REFERENCE}{PDI}" in first
+    assert f"{LRI}١٤/٠٦/١٤٤٨هـ{PDI} الموافق {LRI}٢٤/١١/٢٠٢٦م{PDI}" in first
+    labels = project.policy.labels
+    assert f"{labels.addressee_m} عبدالله محمد أحمد القحطاني        {labels.honorific_m}" in texts
+    assert labels.basmala in texts and labels.greeting in texts and labels.closing in texts
+    header = "\n".join(paragraph_texts(parts["word/header1.xml"]))
+    assert f"{labels.number} {LRI}{REFERENCE}{PDI}" in header
+    assert project.policy.association.name in header
+    footer = "\n".join(paragraph_texts(parts["word/footer1.xml"]))
+    assert f"{labels.form_code}: {LRI}BR-L-01{PDI}" in footer
+    assert f"{labels.page} 1 {labels.page_of} 1" in footer  # PAGE and NUMPAGES fields
+
+
+def test_blank_letter_uses_the_combined_gender_forms(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
+    texts = paragraph_texts(xml_parts(rendered["acknowledgment", "blank"])["word/document.xml"])
+    assert "المكرم/ـة/ ……………………………………………………        المحترم/ـة" in texts
+    female = filled_view(project, "acknowledgment", gender="female", applicant_name="نورة سعد الدوسري")
+    texts = paragraph_texts(xml_parts(DocxRenderer(project).render(female))["word/document.xml"])
+    assert "المكرمة/ نورة سعد الدوسري        المحترمة" in texts
+
+
+def test_form_fields_labels_and_check_boxes(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
+    document = project.documents["application"]
+    choice_fields = [f for f in document.all_fields() if f.type in ("choice", "multi_choice")]
+    options = sum(len(project.policy.lists[f.list or ""].items) for f in choice_fields)
+    blank = "\n".join(paragraph_texts(xml_parts(rendered["application", "blank"])["word/document.xml"]))
+    assert blank.count("☐") == options and "☒" not in blank
+    for section in document.sections:
+        assert section.title in blank
+        for field in section.fields:
+            assert field.label in blank
+    view = filled_view(project, "application")
+    filled = "\n".join(paragraph_texts(xml_parts(rendered["application", "filled"])["word/document.xml"]))
+    ticked = sum(len(view.fields[f.id].selected) for f in choice_fields)
+    assert filled.count("☒") == ticked and filled.count("☐") == options - ticked
+    assert "☒ ذكر" in filled
+    assert f"{LRI}١٠٠٠٠٠٠٠٠٨{PDI}" in filled  # national ID, isolated, Arabic-Indic digits
+    assert f"{LRI}abdullah@example.com{PDI}" in filled
+    assert "جامع الإمام تركي بن عبدالله" in filled
+
+
+def test_survey_prints_a_grid_of_check_boxes_per_rating(rendered: dict[tuple[str, str], bytes]) -> None:
+    root = xml_parts(rendered["satisfaction", "filled"])["word/document.xml"]
+    rows = [row for row in root.iter(f"{{{W}}}tr") if "الرضا العام عن خدمات الجمعية" in "".join(row.itertext())]
+    assert len(rows) == 1
+    cells = ["".join(cell.itertext()) for cell in rows[0].findall("w:tc", NS)]
+    assert cells == ["الرضا العام عن خدمات الجمعية *", "☐", "☐", "☐", "☒", "☐"]  # example: 4
+
+
+def test_declaration_names_the_declarant(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
+    texts = paragraph_texts(xml_parts(rendered["declaration", "filled"])["word/document.xml"])
+    assert "عبدالله محمد أحمد القحطاني" in texts
+    assert f"{LRI}١٠٠٠٠٠٠٠٠٨{PDI}" in texts
+    assert project.policy.labels.thumbprint in texts
+    assert any(t.startswith("١- أنني مسؤول ") for t in texts)
+
+
+def test_values_come_out_exactly_as_typed(project: Project, renderer: DocxRenderer) -> None:
+    tricky = "Ali & <Sons> \"quoted\" 'single' {{ applicant_name }} {% if x %} a</w:t>"
+    notes = "السطر الأول & <b>\nالسطر الثاني {{ x }}"
+    view = filled_view(project, "application", applicant_name=tricky, applicant_notes=notes)
+    data = renderer.render(view)
+    docx.Document(io.BytesIO(data))  # still a valid package
+    texts = paragraph_texts(xml_parts(data)["word/document.xml"])
+    assert f"{LRI}{tricky}{PDI}" in texts  # a Latin-only value is isolated like a code
+    assert notes in texts  # the newline is a line break, nothing lost
+    letter = filled_view(project, "acknowledgment", applicant_name=tricky)
+    texts = paragraph_texts(xml_parts(renderer.render(letter))["word/document.xml"])
+    assert any(f"{LRI}{tricky}{PDI}" in t for t in texts)
+
+
+def test_nothing_is_left_unrendered(rendered: dict[tuple[str, str], bytes]) -> None:
+    for key, data in rendered.items():
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                if name.endswith(".xml"):
+                    text = archive.read(name).decode()
+                    for mark in ("{{", "}}", "{%", "%}", "{#"):
+                        assert mark not in text, (key, name, mark)
+
+
+# --------------------------------------------------------------------------------------------- fast path
+
+
+@pytest.mark.parametrize(("doc_id", "blank"), [("acknowledgment", False), ("application", True), ("satisfaction", False)])
+def test_same_xml_as_docxtpl(project: Project, renderer: DocxRenderer, doc_id: str, blank: bool) -> None:
+    document = project.documents[doc_id]
+    view = build_view(document, project.policy, None) if blank else filled_view(project, doc_id)
+    context = docx_context(view)
+    naive = DocxTemplate(renderer.template_path(document.kind))
+    naive.render(context, autoescape=True)
+    out = io.BytesIO()
+    naive.save(out)
+    ours = renderer.render(view)
+    with zipfile.ZipFile(out) as theirs, zipfile.ZipFile(io.BytesIO(ours)) as mine:
+        assert sorted(theirs.namelist()) == sorted(mine.namelist())
+        for name in theirs.namelist():
+            if name != "docProps/core.xml":  # docxtpl re-renders the core properties; the template's are kept
+                assert theirs.read(name) == mine.read(name), name
+
+
+def test_same_input_same_bytes(project: Project, renderer: DocxRenderer) -> None:
+    view = filled_view(project, "decision-reject")
+    assert renderer.render(view) == renderer.render(view) == DocxRenderer(project).render(view)
+
+
+def test_a_broken_template_is_reported_with_its_path(tmp_path: Path, renderer: DocxRenderer) -> None:
+    broken = tmp_path / "letter.docx"
+    with zipfile.ZipFile(renderer.template_path("letter")) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"{{ doc.title }}", b"{{ doc.title ", 1)
+            zout.writestr(item, data)
+    with pytest.raises(ProjectError) as err:
+        CompiledTemplate(broken)
+    assert str(broken) in str(err.value)
+    assert "template syntax" in str(err.value)
+
+
+def test_a_missing_template_is_reported(tmp_path: Path, project: Project) -> None:
+    renderer = DocxRenderer(project)
+    renderer.template_dir = tmp_path
+    with pytest.raises(ProjectError) as err:
+        renderer.render(build_view(project.documents["acknowledgment"], project.policy, None))
+    assert str(tmp_path / "letter.docx") in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------- LibreOffice
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+def test_libreoffice_prints_letters_and_declaration_on_one_page_with_the_embedded_font(
+    tmp_path: Path, rendered: dict[tuple[str, str], bytes], project: Project
+) -> None:
+    from pypdf import PdfReader
+
+    one_page = [d.id for d in project.documents.values() if d.kind in ("letter", "declaration")]
+    assert "acknowledgment" in one_page
+    files = []
+    for doc_id in one_page:
+        for state in ("blank", "filled"):
+            path = tmp_path / f"{doc_id}-{state}.docx"
+            path.write_bytes(rendered[doc_id, state])
+            files.append(path)
+    command = [
+        str(SOFFICE), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+        "--outdir", str(tmp_path), *map(str, files),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=180)
+    for path in files:
+        reader = PdfReader(path.with_suffix(".pdf"))
+        assert len(reader.pages) == 1, path.name
+    reader = PdfReader(tmp_path / "acknowledgment-filled.pdf")
+    embedded = {}
+    for ref in reader.pages[0]["/Resources"]["/Font"].values():
+        font = ref.get_object()
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is None and "/DescendantFonts" in font:
+            descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+        files = descriptor.get_object() if descriptor is not None else {}
+        name = str(font["/BaseFont"]).split("+")[-1]
+        embedded[name] = any(key in files for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    # IBM Plex Sans Arabic is not a system font here: LibreOffice took it from the DOCX (else: DejaVu Sans).
+    assert embedded == {"IBMPlexSansArabic-Regular": True, "IBMPlexSansArabic-Bold": True}
+    text = reader.pages[0].extract_text()
+    assert REFERENCE in text
