@@ -42,7 +42,7 @@ from ..context import DocumentView, gendered
 from ..model import FieldDef, Section
 from ..project import Project
 from ..text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
-from ..wording import to_target
+from ..wording import Mixed, to_target
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +184,13 @@ class _Page:
     def date_of(self, value: date | None) -> Markup | None:
         text = self.view.date_text(value)
         return None if text is None else Markup(to_target(text, "html"))
+
+    def date_lines(self, value: date) -> tuple[Markup, Markup]:
+        """A date in the policy's primary calendar, and «الموافق …» in the other: two lines of a letterhead."""
+        text = self.view.date_text(value)
+        assert text is not None
+        first, *rest = text
+        return Markup(to_target(first, "html")), Markup(to_target(Mixed(tuple(rest)), "html")).strip()
 
     def g(self, masculine: str, feminine: str) -> str:
         return str(gendered(self.view.gender)(masculine, feminine))
@@ -510,7 +517,7 @@ class _StreamingPdf:
                 if key in root:
                     self.catalog_extra[key] = serialise(root.raw_get(key))
             if "/Info" in reader.trailer:
-                self.info = serialise(reader.trailer.raw_get("/Info"))
+                self.info = serialise(reader.trailer["/Info"].get_object())
             self.version = reader.pdf_header.removeprefix("%PDF-").encode() or self.version
         pages = set(page_ids)
         while queue:
