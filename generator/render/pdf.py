@@ -517,7 +517,9 @@ class _StreamingPdf:
                 if key in root:
                     self.catalog_extra[key] = serialise(root.raw_get(key))
             if "/Info" in reader.trailer:
-                self.info = serialise(reader.trailer["/Info"].get_object())
+                info = reader.trailer["/Info"].get_object()
+                assert isinstance(info, DictionaryObject)
+                self.info = serialise(info)
             self.version = reader.pdf_header.removeprefix("%PDF-").encode() or self.version
         pages = set(page_ids)
         while queue:
