@@ -760,10 +760,10 @@ def make_template(kind: str, look: Look, scale_size: int, logo: bytes, fonts_dir
     hdr = header._element
     for child in list(hdr):
         hdr.remove(child)
-    with tempfile.NamedTemporaryFile(suffix=".png") as tmp:
-        tmp.write(logo)
-        tmp.flush()
-        inline = header.part.new_pic_inline(tmp.name, Mm(19), Mm(19))
+    with tempfile.TemporaryDirectory() as tmp:
+        logo_file = Path(tmp) / "logo.png"  # a fixed name: it is written into the picture's properties
+        logo_file.write_bytes(logo)
+        inline = header.part.new_pic_inline(str(logo_file), Mm(19), Mm(19))
     logo_run = el("w:r", None, rpr(look, Fmt()), el("w:drawing", None, inline))
     for node in letterhead(look, kind, logo_run):
         hdr.append(node)
