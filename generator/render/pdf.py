@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
@@ -423,7 +423,7 @@ class PdfRenderer:
                 cut = next(i for i, v in enumerate(batch) if self.variant_for(v) != variant)
                 rest = batch[cut:]
                 batch = batch[:cut]
-                iterator = iter([*rest, *iterator])
+                iterator = chain(rest, iterator)
             yield [self._markup(v, standalone=False) for v in batch], variant
 
     def _render_here(self, markups: list[str], variant: str | None) -> tuple[bytes, list[int]]:
