@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian libraries: Pango for WeasyPrint, harfbuzz-subset for fast font subsetting,
-# zbar to decode QR codes in tests, poppler-utils to look at PDFs as PNG.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libzbar0 poppler-utils
+# zbar to decode QR codes in tests, poppler-utils to look at PDFs as PNG, LibreOffice Writer to check
+# that the DOCX files print as the PDFs do (about 25 s to install).
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libzbar0 poppler-utils \
+	libreoffice-writer-nogui
 
 .PHONY: run test lint typecheck pytest bench sysdeps setup templates clean
 
@@ -35,13 +37,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: setup
-	$(VENV)/bin/ruff check generator tests bench
+	$(VENV)/bin/ruff check generator tests bench templates/docx
 
 typecheck: setup
 	$(VENV)/bin/mypy
 
 pytest: setup
 	$(VENV)/bin/pytest
+
+# Regenerate the DOCX templates from the policy; this overwrites what staff changed in Word.
+templates: setup
+	$(PY) templates/docx/make_templates.py
 
 bench: setup
 	$(PY) -m bench

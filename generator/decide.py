@@ -24,7 +24,7 @@ from .context import build_view
 from .errors import DataError, OutputError, Problem
 from .issue import CaseRenderers, ensure_register, reference_label, register_path
 from .model import Document
-from .output import atomic_write_bytes, ensure_writable_dir
+from .output import ensure_writable_dir
 from .project import Project
 from .records import check_record
 from .text import to_hijri
@@ -48,7 +48,7 @@ def _letter_documents(project: Project) -> dict[tuple[str, str], Document]:
 def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str:
     """Write the pending decision letters; return a summary for the terminal."""
     from .register_rows import cells_for, check_row
-    from .registers import open_register
+    from .registers import open_register, read_register
 
     today = today or date.today()
     letters_by_decision = _letter_documents(project)
@@ -67,56 +67,69 @@ def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str
             raise OutputError(f"the letters answering {register_id} must share one outgoing register")
         outgoing_id = outgoing_ids.pop()
         assert outgoing_id is not None
-        outgoing_path = ensure_register(project, outgoing_id, out_dir)
+        outgoing_path = register_path(out_dir, outgoing_id)
         backups = project.policy.settings.register_backups
         columns = {doc.answers.column for doc in letter_docs.values() if doc.answers is not None}
         if len(columns) != 1:
             raise OutputError(f"the letters answering {register_id} must read one decision column")
         decision_column = columns.pop()
-        with open_register(source, backups=backups) as requests, open_register(outgoing_path, backups=backups) as out:
-            already = _letters_already_sent(project, outgoing_id, out.rows())
-            pending: list[_Letter] = []
-            marks: list[tuple[int, str]] = []
-            problems: list[Problem] = []
-            for row in requests.rows():
-                values, issues = check_row(project, register_id, row.values)
-                reference = str(values.get("reference") or "")
-                decision = values.get(decision_column)
-                where = f"{source}:{row.number}"
-                unreadable = [i for i in issues if i.field_id == decision_column]
-                if unreadable:  # «مقبول» typed for «قبول»: say so rather than skip the row in silence
-                    problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in unreadable]
+        folder: tuple[Path, Path] | None = None
+        written: list[tuple[_Letter, str]] = []
+        try:
+            with open_register(source, backups=backups) as requests:
+                # decide holds the requests lock, so no other decide writes the outgoing register meanwhile
+                sent_rows = read_register(outgoing_path)[1] if outgoing_path.exists() else []
+                already = _letters_already_sent(project, outgoing_id, sent_rows)
+                pending: list[_Letter] = []
+                marks: list[tuple[int, str]] = []
+                problems: list[Problem] = []
+                for row in requests.rows():
+                    values, issues = check_row(project, register_id, row.values)
+                    reference = str(values.get("reference") or "")
+                    decision = values.get(decision_column)
+                    where = f"{source}:{row.number}"
+                    unreadable = [i for i in issues if i.field_id == decision_column]
+                    if unreadable:  # «مقبول» typed for «قبول»: say so rather than skip the row in silence
+                        problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in unreadable]
+                        continue
+                    if not reference or decision not in letter_docs or values.get(answered.letter_column):
+                        continue
+                    document = letter_docs[decision]
+                    if issues:
+                        problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in issues]
+                        continue
+                    sent = already.get((reference, document.title))
+                    if sent:
+                        marks.append((row.number, sent))
+                        continue
+                    record, letter_issues = check_record(document, project.policy, _letter_input(document, values))
+                    if letter_issues:
+                        problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in letter_issues]
+                        continue
+                    pending.append(_Letter(row.number, reference, document, record))
+                if problems:
+                    raise DataError("صفوف في السجل لا تكفي لكتابة خطاب القرار، ولم يُكتب أي خطاب:", problems)
+                if not pending and not marks:
+                    lines.append("لا توجد قرارات جديدة تحتاج إلى خطابات")
                     continue
-                if not reference or decision not in letter_docs or values.get(answered.letter_column):
-                    continue
-                document = letter_docs[decision]
-                if issues:
-                    problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in issues]
-                    continue
-                sent = already.get((reference, document.title))
-                if sent:
-                    marks.append((row.number, sent))
-                    continue
-                record, letter_issues = check_record(document, project.policy, _letter_input(document, values))
-                if letter_issues:
-                    problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in letter_issues]
-                    continue
-                pending.append(_Letter(row.number, reference, document, record))
-            if problems:
-                raise DataError("صفوف في السجل لا تكفي لكتابة خطاب القرار، ولم يُكتب أي خطاب:", problems)
-            if not pending and not marks:
-                return "لا توجد قرارات جديدة تحتاج إلى خطابات"
-            folder, written = _write_letters(project, out, outgoing_id, pending, out_dir, today)
-            for letter, letter_reference in written:
-                marks.append((letter.row_number, letter_reference))
-            for row_number, letter_reference in marks:
-                update: dict[str, Any] = {answered.letter_column: letter_reference, answered.date_column: today}
-                if answered.status_column and answered.status:
-                    update[answered.status_column] = answered.status
-                requests.update(row_number, cells_for(project, register_id, update))
+                if pending:
+                    ensure_register(project, outgoing_id, out_dir)
+                    with open_register(outgoing_path, backups=backups) as out:
+                        folder, written = _write_letters(project, out, outgoing_id, pending, out_dir, today)
+                for letter, letter_reference in written:
+                    marks.append((letter.row_number, letter_reference))
+                for row_number, letter_reference in marks:
+                    update: dict[str, Any] = {answered.letter_column: letter_reference, answered.date_column: today}
+                    if answered.status_column and answered.status:
+                        update[answered.status_column] = answered.status
+                    requests.update(row_number, cells_for(project, register_id, update))
+        except BaseException:
+            if folder is not None:
+                shutil.rmtree(folder[0], ignore_errors=True)
+            raise
         lines.append(f"{register_id}: {len(written)} خطاب، و{len(marks) - len(written)} طلب عُلّم دون خطاب جديد")
         if folder is not None:
-            _move_into_place(*folder)
+            _move_into_place(*folder, out_dir)
             lines.append(f"المجلد: {folder[1]}")
     return "\n".join(lines)
 
@@ -176,10 +189,10 @@ def _write_letters(
             view = build_view(letter.document, policy, letter.record, reference=reference, issue_date=today)
             views.append(view)
             (stage / "docx" / f"{reference}-{letter.document.id}.docx").write_bytes(renderers.docx.render(view))
-            case_folder = out_dir / "cases" / letter.request_reference
-            if case_folder.is_dir():
-                pdf_bytes = renderers.pdf.render(view)
-                atomic_write_bytes(case_folder / f"{reference}-{letter.document.id}.pdf", pdf_bytes)
+            if (out_dir / "cases" / letter.request_reference).is_dir():  # a copy for the case file, moved in later
+                copy = stage / _CASE_COPIES / letter.request_reference / f"{reference}-{letter.document.id}.pdf"
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_bytes(renderers.pdf.render(view))
             signatory = policy.signatories.get(letter.document.signatory or "")
             extra = {
                 "document": letter.document.title,
@@ -196,5 +209,14 @@ def _write_letters(
     return (stage, final), written
 
 
-def _move_into_place(stage: Path, final: Path) -> None:
+_CASE_COPIES = "case-copies"
+
+
+def _move_into_place(stage: Path, final: Path, out_dir: Path) -> None:
+    """After both registers are committed: the case copies into their case folders, the batch into place."""
+    copies = stage / _CASE_COPIES
+    if copies.is_dir():
+        for pdf in sorted(copies.glob("*/*.pdf")):
+            os.replace(pdf, out_dir / "cases" / pdf.parent.name / pdf.name)
+        shutil.rmtree(copies)
     os.replace(stage, final)

@@ -30,6 +30,10 @@ from .text import to_hijri
 log = logging.getLogger(__name__)
 
 
+LOCK_WAIT = 120.0
+"""Seconds to wait for another clerk's issue to finish: documents render under the lock (all or nothing)."""
+
+
 @dataclass(frozen=True)
 class IssueResult:
     reference: str
@@ -109,7 +113,7 @@ def issue_record(
     renderers = CaseRenderers(project)
     stage = Path(tempfile.mkdtemp(prefix=".case-", suffix=".stage", dir=cases))
     try:
-        with open_register(path, backups=policy.settings.register_backups) as tx:
+        with open_register(path, backups=policy.settings.register_backups, timeout=LOCK_WAIT) as tx:
             reference = scheme.format(prefix, tx.next_sequence(reference_label(project, document.register_id), prefix))
             final = cases / reference
             if final.exists():

@@ -152,14 +152,14 @@ def merge_batch(
         def views() -> Iterator[DocumentView]:
             for item in items:
                 yield build_view(document, project.policy, item.record, reference=item.reference, issue_date=today)
-                progress.advance()
 
         for i, item in enumerate(items, 1):
             view = build_view(document, project.policy, item.record, reference=item.reference, issue_date=today)
             name = f"{i:0{width}d}" + (f"-{item.reference}" if item.reference else "")
             (docx_dir / f"{name}.docx").write_bytes(docx.render(view))
             progress.advance()
-        (stage / "print.pdf").write_bytes(pdf.render_batch(views()))
+        with (stage / "print.pdf").open("wb") as handle:  # streamed: memory does not grow with the batch
+            pdf.write_batch(views(), handle, progress=lambda done: progress.set(len(items) + done))
         summary.folder = final
         summary.generated = len(items)
         summary.references = [item.reference or "" for item in items]
@@ -194,3 +194,7 @@ class _Progress:
     def advance(self) -> None:
         if self._bar is not None:
             self._bar.advance(self._task)
+
+    def set(self, completed: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=completed)
