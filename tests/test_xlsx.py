@@ -50,7 +50,9 @@ def sheet_of(project: Project, register_id: str, wb: Workbook) -> Worksheet:
 
 
 def resolve(wb: Workbook, formula: str) -> list[Any]:
-    """The values of a validation's ``'sheet'!$A$2:$A$9`` source range."""
+    """The values of a validation's source: a defined name of a ``'sheet'!$A$2:$A$9`` range, or the range."""
+    if formula in wb.defined_names:
+        formula = wb.defined_names[formula].attr_text
     m = re.fullmatch(r"'?(?P<sheet>[^'!]+)'?!(?P<range>\$?[A-Z]+\$?\d+:\$?[A-Z]+\$?\d+)", formula)
     assert m is not None, formula
     ws = wb[m["sheet"]]

@@ -8,6 +8,13 @@ last row of a sheet), and an Excel table starting on the header row, whose ref t
 openpyxl quirks kept here: a string starting with ``=`` becomes a formula unless forced to text; ``save``
 stamps the current time into ``docProps/core.xml`` and every zip entry, so the archive is rewritten with a
 fixed time to keep the bytes of a register a function of the policy alone.
+
+The dropdowns do not point at cells: each policy list has a workbook-level defined name (``List_<id>``, and
+``ListNumbers_<id>`` for the numbers of a rating scale) naming its range on the hidden lists sheet, and a
+validation's source is that name. When a policy list grows or shrinks, ``generator.register_lists`` swaps in
+a new lists sheet and re-points the names, and the register sheet's validations stay as they are. For that
+swap the lists sheet is self-contained: inline strings and no cell styles, so it refers to nothing in the
+workbook's ``styles.xml`` (which Excel may renumber) or shared strings.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -39,10 +47,16 @@ __all__ = [
     "FIXED_TIME",
     "LAST_ROW",
     "LISTS_SHEET",
+    "LIST_NAME_PREFIX",
+    "LIST_NUMBERS_NAME_PREFIX",
     "TEXT_FORMAT",
     "ListRange",
+    "ListValidation",
     "build_register",
+    "list_names",
     "list_ranges",
+    "list_validation",
+    "lists_sheet_xml",
     "rating_lists",
     "settled_statuses",
     "table_name",
@@ -112,6 +126,30 @@ class ListRange:
     labels: str
     numbers: str | None
 
+    @property
+    def labels_name(self) -> str:
+        """The defined name of the labels range: what a dropdown of labels refers to."""
+        return LIST_NAME_PREFIX + self.list_id
+
+    @property
+    def numbers_name(self) -> str | None:
+        """The defined name of a rating scale's numbers range, if the list is rated with."""
+        return None if self.numbers is None else LIST_NUMBERS_NAME_PREFIX + self.list_id
+
+
+LIST_NAME_PREFIX = "List_"
+LIST_NUMBERS_NAME_PREFIX = "ListNumbers_"
+"""Prefixes of the defined names wathiqa owns; ``generator.register_lists`` rewrites names with them only."""
+
+
+@dataclass(frozen=True)
+class ListValidation:
+    """What a list column's dropdown holds: its source (a defined name) and, for a rating, its prompt."""
+
+    formula1: str
+    prompt_title: str | None
+    prompt: str | None
+
 
 # ------------------------------------------------------------------------------------------------ public
 def build_register(project: Project, register_id: str) -> bytes:
@@ -125,12 +163,14 @@ def build_register(project: Project, register_id: str) -> bytes:
     assert ws is not None  # a new Workbook always has its first sheet
     ws.title = register.sheet
     lists_ws = wb.create_sheet(LISTS_SHEET)
-    ranges = _write_lists(lists_ws, project)
+    _write_lists(lists_ws, project)
+    for name, ref in list_names(project).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
     _write_header(ws, columns)
     _set_columns(ws, columns, policy)
     _add_table(ws, register, columns)
-    _add_validations(ws, columns, policy, ranges)
+    _add_validations(ws, columns, project)
     _add_overdue_format(ws, columns, policy)
     _set_print(ws, register, policy)
     _set_properties(wb, register, policy)
@@ -164,6 +204,37 @@ def list_ranges(project: Project) -> dict[str, ListRange]:
     return ranges
 
 
+def list_names(project: Project) -> dict[str, str]:
+    """The defined names the dropdowns refer to, with the lists-sheet range each one names."""
+    names: dict[str, str] = {}
+    for where in list_ranges(project).values():
+        names[where.labels_name] = where.labels
+        if where.numbers is not None and where.numbers_name is not None:
+            names[where.numbers_name] = where.numbers
+    return names
+
+
+def list_validation(project: Project, column: RegisterColumn) -> ListValidation | None:
+    """The dropdown of a register column, or None for a column without one."""
+    if column.list is None or column.type not in ("choice", "multi_choice", "rating"):
+        return None
+    where = list_ranges(project)[column.list]
+    policy_list = project.policy.lists[column.list]
+    if column.type == "rating" and where.numbers_name is not None:
+        scale = "، ".join(f"{n} = {item.label}" for n, item in enumerate(policy_list.items, start=1))
+        return ListValidation(where.numbers_name, policy_list.title[:32], scale[:255])
+    return ListValidation(where.labels_name, None, None)
+
+
+def lists_sheet_xml(project: Project) -> bytes:
+    """The lists sheet's worksheet XML, byte for byte as :func:`build_register` writes it (it depends on the
+    policy's lists only, never on the register or the rest of the workbook)."""
+    wb = Workbook()  # its first sheet stays: the only sheet of a workbook cannot be hidden
+    _write_lists(wb.create_sheet(LISTS_SHEET), project)
+    with zipfile.ZipFile(io.BytesIO(_save(wb))) as archive:
+        return archive.read("xl/worksheets/sheet2.xml")
+
+
 def settled_statuses(policy: Policy, status_list: str) -> list[str]:
     """Labels of the statuses after which a request is no longer waiting (present in ``status_list``)."""
     labels = policy.lists[status_list].labels()
@@ -187,6 +258,12 @@ def rating_lists(project: Project) -> set[str]:
     return {list_id for list_id in found if list_id is not None}
 
 
+def _set_plain_text(cell: Cell, text: str) -> None:
+    """Text with no cell style: the lists sheet refers to nothing in ``styles.xml`` (see the module doc)."""
+    cell.value = text
+    cell.data_type = "s"  # an inline string: never a formula, even when it starts with "="
+
+
 def _write_lists(ws: Worksheet, project: Project) -> dict[str, ListRange]:
     policy = project.policy
     ranges = list_ranges(project)
@@ -195,15 +272,13 @@ def _write_lists(ws: Worksheet, project: Project) -> dict[str, ListRange]:
     col = 1
     for list_id, policy_list in policy.lists.items():
         labels = [item.label for item in policy_list.items]
-        _set_text(ws.cell(1, col), policy_list.title)
-        ws.cell(1, col).font = _HEADER_FONT
+        _set_plain_text(ws.cell(1, col), policy_list.title)
         for row, label in enumerate(labels, start=2):
-            _set_text(ws.cell(row, col), label)
+            _set_plain_text(ws.cell(row, col), label)
         ws.column_dimensions[get_column_letter(col)].width = _fit(max(len(x) for x in labels), 12)
         if ranges[list_id].numbers is not None:
             col += 1
-            _set_text(ws.cell(1, col), policy_list.title)
-            ws.cell(1, col).font = _HEADER_FONT
+            _set_plain_text(ws.cell(1, col), policy_list.title)
             for row in range(2, len(labels) + 2):
                 ws.cell(row, col).value = row - 1
         col += 1
@@ -288,22 +363,16 @@ def _whole_column(col: int) -> str:
     return f"{letter}2:{letter}{LAST_ROW}"
 
 
-def _add_validations(
-    ws: Worksheet, columns: list[RegisterColumn], policy: Policy, ranges: dict[str, ListRange]
-) -> None:
+def _add_validations(ws: Worksheet, columns: list[RegisterColumn], project: Project) -> None:
     for col, column in enumerate(columns, start=1):
-        if column.list is None or column.type not in ("choice", "multi_choice", "rating"):
+        spec = list_validation(project, column)
+        if spec is None:
             continue
-        where = ranges[column.list]
-        policy_list = policy.lists[column.list]
-        if column.type == "rating" and where.numbers is not None:
-            scale = "، ".join(f"{n} = {item.label}" for n, item in enumerate(policy_list.items, start=1))
-            validation = DataValidation(type="list", formula1=where.numbers, allow_blank=True)
-            validation.promptTitle = policy_list.title[:32]
-            validation.prompt = scale[:255]
+        validation = DataValidation(type="list", formula1=spec.formula1, allow_blank=True)
+        if spec.prompt is not None:
+            validation.promptTitle = spec.prompt_title
+            validation.prompt = spec.prompt
             validation.showInputMessage = True
-        else:
-            validation = DataValidation(type="list", formula1=where.labels, allow_blank=True)
         # A multi-choice cell holds several labels joined with «، »: the dropdown offers one, typing may
         # add more, so Excel must not refuse what it cannot match against a single option.
         validation.showErrorMessage = column.type != "multi_choice"
