@@ -2,7 +2,8 @@
 
 Everything is rendered into a staging folder first; ``blank/`` is swapped in only when complete, so a failure
 leaves the previous kit as it was. Registers under ``registers/`` hold the archivists' rows: build creates a
-missing register from the definition and never touches an existing one.
+missing register from the definition; of an existing one it only brings the dropdown lists up to date with
+the policy (``generator.register_lists``), leaving the archivists' rows and everything else as they were.
 """
 
 from __future__ import annotations
@@ -50,9 +51,27 @@ def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None
         if not target.exists():
             atomic_write_bytes(target, (blank / f"{reg_id}.xlsx").read_bytes())
             written.append(target)
-        else:
-            log.info("kept existing register %s", target)
+        elif _refresh_lists(project, reg_id, target):
+            written.append(target)
     return written
+
+
+def _refresh_lists(project: Project, reg_id: str, target: Path) -> bool:
+    """An existing register keeps its rows; only its dropdown lists follow the policy. A register that is
+    locked or open in Excel is left for the next build, with a warning, rather than failing the kit."""
+    from .register_lists import refresh_lists
+    from .registers import RegisterError
+
+    try:
+        updated = refresh_lists(project, reg_id, target)
+    except RegisterError as err:
+        log.warning("could not update the lists of %s; run build again later: %s", target, err)
+        return False
+    if updated:
+        log.info("updated the lists of %s", target)
+    else:
+        log.info("kept existing register %s", target)
+    return updated
 
 
 def _select(project: Project, only: Sequence[str] | None) -> dict[str, list[str]]:

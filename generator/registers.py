@@ -55,6 +55,7 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "CellValue",
+    "ListValidation",
     "RegisterCorruptError",
     "RegisterError",
     "RegisterLockedError",
@@ -933,6 +934,14 @@ class _Workbook:
     _header: dict[int, str] | None = None
     stat: os.stat_result | None = None
     changed: bool = field(default=False)
+    book_part: str = "xl/workbook.xml"
+    sheet_parts: dict[str, str] = field(default_factory=dict)
+    replaced: dict[str, bytes] = field(default_factory=dict)
+    """Other parts than the sheet replaced whole by this transaction (a lists sheet, workbook.xml)."""
+
+    def part(self, name: str) -> bytes:
+        """A part's bytes as this transaction will write them."""
+        return self.replaced[name] if name in self.replaced else self.zf.read(name)
 
     @classmethod
     def load(cls, path: Path, sheet: str | None) -> _Workbook:
@@ -994,6 +1003,8 @@ class _Workbook:
             tables,
             date1904,
             stat=st,
+            book_part=book_part,
+            sheet_parts=dict(sheets),
         )
 
     # ---- reading
@@ -1091,6 +1102,48 @@ class _Workbook:
 
 # ------------------------------------------------------------------------------------------- transaction
 _NEEDS_QUOTE = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ListValidation:
+    """A ``type="list"`` data validation of the register sheet, as found in its ``<dataValidations>``."""
+
+    index: int  # position among the sheet's dataValidation elements: what set_list_validation takes
+    sqref: str
+    formula1: str
+    prompt_title: str | None
+    prompt: str | None
+
+
+def _xml_attr(text: str) -> bytes:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return escaped.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;").encode("utf-8")
+
+
+def _xml_text(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def _set_attr(attrs: bytes, name: bytes, value: bytes | None) -> bytes:
+    """A start tag's attribute text with ``name`` set to ``value`` (removed if None), the rest unchanged."""
+    pattern = re.compile(rb"(\s)" + re.escape(name) + rb"""\s*=\s*(?:"[^"]*"|'[^']*')""")
+    m = pattern.search(attrs)
+    if value is None:
+        return attrs if m is None else attrs[: m.start()] + attrs[m.end() :]
+    new = name + b'="' + value + b'"'
+    if m is None:
+        trail = len(attrs) - len(attrs.rstrip(b"/ \t\r\n"))
+        return attrs[: len(attrs) - trail] + b" " + new + attrs[len(attrs) - trail :]
+    return attrs[: m.start()] + m.group(1) + new + attrs[m.end() :]
+
+
+def _defined_name_elements(xml: bytes, p: bytes) -> Iterator[tuple[re.Match[bytes], str, bool]]:
+    """Each ``<definedName>`` of workbook.xml: the match, its name and whether it is global (no sheet)."""
+    q = re.escape(p)
+    pattern = re.compile(rb"<" + q + rb"definedName\b([^>]*?)(?:/>|>(.*?)</" + q + rb"definedName>)", re.S)
+    for m in pattern.finditer(xml):
+        a = _attrs(m.group(1))
+        yield m, _unescape(a.get(b"name", b"")), b"localSheetId" not in a
 
 
 def _check_value(label: str, value: object) -> CellValue:
@@ -1196,6 +1249,159 @@ class RegisterTransaction:
             raise RegisterError(f"{self.path}: no row {row_number} to update")
         self._write(row_number, row, checked)
 
+    def header_columns(self) -> dict[int, str]:
+        """Row-1 labels by column number (1 = A), unlabelled columns skipped."""
+        return dict(self._book.header_map())
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether leaving the block will write a new version of the register."""
+        return self._book.changed or bool(self._book.replaced)
+
+    # ---- other parts: the lists sheet, defined names, the sheet's dropdowns
+    def sheet_names(self) -> list[str]:
+        """The workbook's worksheets in tab order."""
+        return list(self._book.sheet_parts)
+
+    def sheet_xml(self, name: str) -> bytes:
+        """The XML of another worksheet of the workbook, as this transaction would write it."""
+        return self._book.part(self._other_sheet_part(name))
+
+    def replace_sheet_xml(self, name: str, xml: bytes) -> None:
+        """Replace another worksheet's XML whole (e.g. a hidden lists sheet regenerated from the policy).
+
+        ``xml`` must stand on its own: inline strings, no ``s=`` styles or ``r:id`` references of another
+        workbook. The register sheet itself cannot be replaced: its rows are edited, never rewritten."""
+        part = self._other_sheet_part(name)
+        _parse_xml(xml, f"new XML for sheet {name!r}")
+        if xml != self._book.part(part):
+            self._book.replaced[part] = xml
+
+    def defined_names(self) -> dict[str, str]:
+        """Workbook-level defined names (not those local to a sheet, e.g. print titles) and what they refer to."""
+        book = self._book
+        xml = book.part(book.book_part)
+        found: dict[str, str] = {}
+        for m, name, is_global in _defined_name_elements(xml, self._book_prefix(xml)):
+            if is_global:
+                found[name] = _unescape(m.group(2) or b"")
+        return found
+
+    def set_defined_names(self, names: Mapping[str, str | None]) -> None:
+        """Set workbook-level names to the given references (``None`` removes one); every other byte of
+        workbook.xml, other names included, stays as it was. Names compare without case, as in Excel."""
+        book = self._book
+        xml = book.part(book.book_part)
+        p = self._book_prefix(xml)
+        wanted = {k.lower() for k in names}
+        current = {
+            name.lower(): (name, m.group(2) or b"")
+            for m, name, is_global in _defined_name_elements(xml, p)
+            if is_global
+        }
+        if all(
+            current.get(k.lower()) == (None if v is None else (k, _xml_text(v))) for k, v in names.items()
+        ):
+            return  # already as asked
+        pieces, pos = [], 0
+        for m, name, is_global in _defined_name_elements(xml, p):
+            if is_global and name.lower() in wanted:
+                pieces.append(xml[pos : m.start()])
+                pos = m.end()
+        xml = b"".join(pieces) + xml[pos:]
+        new = b"".join(
+            b"<" + p + b'definedName name="' + _xml_attr(k) + b'">' + _xml_text(v) + b"</" + p + b"definedName>"
+            for k, v in names.items()
+            if v is not None
+        )
+        q = re.escape(p)
+        block = b"<" + p + b"definedNames>" + new + b"</" + p + b"definedNames>"
+        if (empty := re.search(rb"<" + q + rb"definedNames\b[^>]*?/>", xml)) is not None:
+            xml = xml[: empty.start()] + block + xml[empty.end() :]
+        elif (opening := re.search(rb"<" + q + rb"definedNames\b[^>]*>", xml)) is not None:
+            xml = xml[: opening.end()] + new + xml[opening.end() :]
+        elif new:
+            # definedNames follows sheets, functionGroups and externalReferences in the schema's order
+            ends = [
+                found.end()
+                for tag in (b"sheets", b"functionGroups", b"externalReferences")
+                for found in [re.search(rb"</" + q + tag + rb">|<" + q + tag + rb"\b[^>]*/>", xml)]
+                if found is not None
+            ]
+            if not ends:
+                raise RegisterCorruptError(f"{self.path}: {book.book_part} has no <sheets>")
+            at = max(ends)
+            xml = xml[:at] + block + xml[at:]
+        _parse_xml(xml, book.book_part)
+        if xml != book.zf.read(book.book_part):
+            book.replaced[book.book_part] = xml
+        else:
+            book.replaced.pop(book.book_part, None)
+
+    def list_validations(self) -> list[ListValidation]:
+        """The register sheet's list dropdowns, from its ``<dataValidations>`` (extLst ones not included)."""
+        found = []
+        for index, m in enumerate(self._validation_elements()):
+            a = _attrs(m.group(1))
+            if a.get(b"type") != b"list":
+                continue
+            f1 = re.search(rb"<" + re.escape(self._book.sheet.p) + rb"formula1>(.*?)</", m.group(2) or b"", re.S)
+            title, prompt = a.get(b"promptTitle"), a.get(b"prompt")
+            found.append(
+                ListValidation(
+                    index,
+                    _unescape(a.get(b"sqref", b"")),
+                    _unescape(f1.group(1)) if f1 else "",
+                    None if title is None else _unescape(title),
+                    None if prompt is None else _unescape(prompt),
+                )
+            )
+        return found
+
+    def set_list_validation(
+        self, index: int, *, formula1: str, prompt_title: str | None, prompt: str | None
+    ) -> None:
+        """Point dropdown ``index`` at ``formula1`` and set its input prompt (None: no prompt); the rest of
+        the element (its cells, error message, flags) and of the sheet stays as it was."""
+        sheet = self._book.sheet
+        p = sheet.p
+        m = self._validation_elements()[index]
+        attrs = m.group(1)
+        attrs = _set_attr(attrs, b"promptTitle", None if prompt_title is None else _xml_attr(prompt_title))
+        attrs = _set_attr(attrs, b"prompt", None if prompt is None else _xml_attr(prompt))
+        if prompt is not None:
+            attrs = _set_attr(attrs, b"showInputMessage", b"1")
+        inner = m.group(2) or b""
+        f1 = b"<" + p + b"formula1>" + _xml_text(formula1) + b"</" + p + b"formula1>"
+        old = re.search(rb"<" + re.escape(p) + rb"formula1>.*?</" + re.escape(p) + rb"formula1>", inner, re.S)
+        inner = inner[: old.start()] + f1 + inner[old.end() :] if old else f1 + inner
+        element = b"<" + p + b"dataValidation" + attrs + b">" + inner + b"</" + p + b"dataValidation>"
+        if element != m.group(0):
+            sheet.tail = sheet.tail[: m.start()] + element + sheet.tail[m.end() :]
+            self._book.changed = True
+
+    def _validation_elements(self) -> list[re.Match[bytes]]:
+        sheet = self._book.sheet
+        q = re.escape(sheet.p)
+        block = re.search(rb"<" + q + rb"dataValidations\b.*?</" + q + rb"dataValidations>", sheet.tail, re.S)
+        if block is None:
+            return []
+        pattern = re.compile(rb"<" + q + rb"dataValidation\b([^>]*?)(?:/>|>(.*?)</" + q + rb"dataValidation>)", re.S)
+        return list(pattern.finditer(sheet.tail, block.start(), block.end()))
+
+    def _book_prefix(self, xml: bytes) -> bytes:
+        m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?sheets\b", xml)
+        return m.group(1) + b":" if m is not None and m.group(1) else b""
+
+    def _other_sheet_part(self, name: str) -> str:
+        book = self._book
+        if name not in book.sheet_parts:
+            raise RegisterError(f"{self.path}: no sheet named {name!r} (sheets: {', '.join(book.sheet_parts)})")
+        part = book.sheet_parts[name]
+        if part == book.sheet_part:
+            raise RegisterError(f"{self.path}: sheet {name!r} is the register sheet; its rows are never replaced")
+        return part
+
     # ---- internals
     def _column(self, label: str) -> int:
         cols = self._book.columns()
@@ -1279,18 +1485,21 @@ class RegisterTransaction:
     # ---- commit
     def _commit(self, backups: int) -> None:
         book = self._book
-        if not book.changed:
+        replaced: dict[str, bytes] = dict(book.replaced)
+        added, expected_rows = 0, 0
+        if book.changed:
+            sheet = book.sheet
+            last_row = max(sheet.row_numbers())
+            last_col = max([max(book.header_map()), *(max(e.cells, default=0) for e in sheet.edits.values())])
+            sheet_xml, added = sheet.serialize(last_row, last_col)
+            expected_rows = len(sheet.spans()) + added
+            replaced[book.sheet_part] = sheet_xml
+            if book.styles.changed and book.styles_part:
+                replaced[book.styles_part] = book.styles.serialize()
+            for part in book.table_parts:
+                replaced.update(_grown_table(book.zf.read(part), part, last_row))
+        if not replaced:
             return
-        sheet = book.sheet
-        last_row = max(sheet.row_numbers())
-        last_col = max(max(book.header_map()), *(max(e.cells, default=0) for e in sheet.edits.values()))
-        sheet_xml, added = sheet.serialize(last_row, last_col)
-        expected_rows = len(sheet.spans()) + added
-        replaced: dict[str, bytes] = {book.sheet_part: sheet_xml}
-        if book.styles.changed and book.styles_part:
-            replaced[book.styles_part] = book.styles.serialize()
-        for part in book.table_parts:
-            replaced.update(_grown_table(book.zf.read(part), part, last_row))
         members = []
         for m in book.members:
             name = m.info.filename
