@@ -9,6 +9,7 @@ reference like REQ-1448-00012 never prints reversed inside an Arabic line. This 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, Literal
@@ -22,6 +23,8 @@ from markupsafe import Markup
 from .text import isolate_html, isolate_plain
 
 Target = Literal["html", "text"]
+WORD_JOINER = "\u2060"
+_NUMERIC_DATE = re.compile(r"[0-9\u0660-\u0669]{1,4}(?:/[0-9\u0660-\u0669]{1,4}){2}(?:هـ|م)?")
 
 
 class Isolated(str):
@@ -41,9 +44,13 @@ class Mixed(tuple[str, ...]):
 
 def to_target(value: Any, target: Target) -> Any:
     """A value as it goes into HTML (safe markup) or plain text, with its left-to-right parts isolated."""
-    isolate = isolate_html if target == "html" else isolate_plain
     if isinstance(value, Isolated):
-        return isolate(str(value))
+        if target == "html":
+            return isolate_html(str(value))
+        text = str(value)
+        if _NUMERIC_DATE.fullmatch(text):  # Word and LibreOffice may break a date after «/»: forbid it
+            text = text.replace("/", "/" + WORD_JOINER)
+        return isolate_plain(text)
     if isinstance(value, Mixed):
         parts = [to_target(part, target) for part in value]
         return Markup("").join(parts) if target == "html" else "".join(parts)
