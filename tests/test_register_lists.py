@@ -21,7 +21,7 @@ from generator.cli import main
 from generator.project import Project, load_project
 from generator.register_lists import refresh_lists
 from generator.register_rows import row_for
-from generator.registers import RegisterOpenInExcelError, open_register, read_register
+from generator.registers import RegisterError, RegisterOpenInExcelError, open_register, read_register
 from generator.render.xlsx import LISTS_SHEET, build_register, list_ranges
 from tests.project_fixture import ROOT, copy_project, edit
 from tests.xlsx_fixtures import members, save_as_excel_would
@@ -319,3 +319,57 @@ def test_build_refreshes_an_existing_register_and_keeps_its_rows(setup: tuple[Pa
     assert main(argv, stdout=out, stderr=io.StringIO()) == 0  # nothing new in the policy: not a byte
     assert str(path) not in out.getvalue().splitlines()
     assert path.read_bytes() == raw
+
+
+def test_the_lists_sheet_stands_alone(tmp_path: Path) -> None:
+    """No cell style or shared string: the part can be swapped into a register Excel has renumbered."""
+    project = load_project(copy_project(tmp_path / "project"))
+    path = tmp_path / "requests.xlsx"
+    path.write_bytes(build_register(project, "requests"))
+    xml = members(path)[part_of_sheet(path, LISTS_SHEET)]
+    assert b' s="' not in xml and b't="s"' not in xml and b"r:id" not in xml
+
+
+@pytest.mark.parametrize(
+    ("names_xml", "expected"),
+    [
+        ("", "<sheets>"),  # no definedNames yet: one is added after the sheets
+        ("<definedNames/>", "<definedNames>"),
+    ],
+)
+def test_defined_names_are_added_where_the_schema_wants_them(tmp_path: Path, names_xml: str, expected: str) -> None:
+    path = tmp_path / "plain.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws["A1"] = "عنوان"
+    wb.create_sheet("other")["A1"] = "x"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    book = re.sub(rb"<definedNames>.*?</definedNames>|<definedNames/>", b"", parts["xl/workbook.xml"])
+    parts["xl/workbook.xml"] = book.replace(b"</sheets>", b"</sheets>" + names_xml.encode())
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    before = members(path)
+    with open_register(path) as tx:
+        assert tx.defined_names() == {}
+        tx.set_defined_names({"List_x": "other!$A$1:$A$1", "List_gone": None})
+        assert tx.defined_names() == {"List_x": "other!$A$1:$A$1"}
+    after = members(path)
+    assert {n for n in before if before[n] != after[n]} == {"xl/workbook.xml"}
+    book_xml = after["xl/workbook.xml"].decode()
+    assert book_xml.index(expected) < book_xml.index('<definedName name="List_x">other!$A$1:$A$1</definedName>')
+    assert book_xml.index("</sheets>") < book_xml.index("<definedNames>")
+    assert load_workbook(path).defined_names["List_x"].attr_text == "other!$A$1:$A$1"
+    with open_register(path) as tx:  # the same names again: nothing to write
+        tx.set_defined_names({"List_x": "other!$A$1:$A$1", "List_gone": None})
+        assert not tx.has_changes
+    assert members(path) == after
+
+
+def test_the_register_sheet_itself_cannot_be_replaced(setup: tuple[Path, Path, Project]) -> None:
+    _, path, project = setup
+    with pytest.raises(RegisterError, match="register sheet"), open_register(path) as tx:
+        tx.replace_sheet_xml(project.registers["requests"].sheet, b"<worksheet/>")
