@@ -142,3 +142,61 @@ def test_python_m_generator_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert "valid" in result.stdout
+
+
+BAD_INPUTS = {
+    "tab indentation": ("policies/policy.yml", "  calendar: hijri", "\tcalendar: hijri", "a tab is used for indentation"),
+    "unclosed quote": ("policies/policy.yml", 'licence_number: "0000"', 'licence_number: "0000', "malformed YAML"),
+    "python tag": ("policies/policy.yml", "  basmala: true", "  basmala: !!python/object/apply:os.system ['true']",
+                   "is not allowed: wathiqa files hold plain data only"),
+    "duplicate key": ("forms/declaration.yml", "version: \"1.0\"", "version: \"1.0\"\nversion: \"2.0\"", "duplicate key 'version'"),
+    "unknown key": ("forms/declaration.yml", "closing:", "closeing:", "did you mean 'closing'?"),
+    "wrong type": ("policies/policy.yml", "  basmala: true", "  basmala: [1]", "settings.basmala"),
+    "missing required key": ("forms/declaration.yml", "code: BR-F-02\n", "", "code: required key is missing"),
+    "missing list": ("forms/declaration.yml", "list: programme_kinds", "list: programme_kind", "unknown policy list"),
+    "missing placeholder": ("forms/declaration.yml", "{{ national_id }}،", "{{ nationalid }}،", "unknown placeholder 'nationalid'"),
+    "alias": ("forms/declaration.yml", "issued: 2026-11-01", "issued: &d 2026-11-01\nfooter_note: *d", "aliases"),
+    "empty file": ("forms/declaration.yml", None, "", "the file is empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_every_bad_input_exits_2_with_file_and_line(tmp_path: Path, case: str) -> None:
+    policy = copy_project(tmp_path)
+    relative, old, new, expected = BAD_INPUTS[case]
+    target = tmp_path / relative
+    if old is None:
+        target.write_text(new, encoding="utf-8")
+    else:
+        edit(target, old, new)
+    out_dir = tmp_path / "out"
+    status, out, err = run("build", "--policy", str(policy), "--out", str(out_dir))
+    assert status == 2, err
+    assert out == ""
+    assert expected in err
+    assert str(target) in err
+    assert not out_dir.exists()
+
+
+def test_not_utf8_policy_exits_2(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path)
+    policy.write_bytes(policy.read_bytes().replace("[المدينة]".encode(), "caf\xe9".encode("latin-1")))
+    status, _, err = run("check", "--policy", str(policy))
+    assert status == 2
+    assert "is not UTF-8 text" in err
+
+
+def test_policy_given_as_a_directory_exits_2(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path)
+    status, _, err = run("check", "--policy", str(policy.parent))
+    assert status == 2
+    assert err.strip() == f"{policy.parent}: is a folder, expected a YAML file"
+
+
+def test_output_folder_that_is_a_file_exits_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder", encoding="utf-8")
+    status, _, err = run("build", "--policy", POLICY, "--out", str(blocker), "--only", "requests")
+    assert status == 2
+    assert "cannot be created" in err or "not a folder" in err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
