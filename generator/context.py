@@ -84,23 +84,28 @@ def dual_date(value: date, policy: Policy) -> Mixed:
     return Mixed((first, f" {policy.labels.corresponding} ", second))
 
 
-def gendered(gender: str | None) -> Any:
-    """The ``g(masculine, feminine)`` helper of the wording.
+@dataclass(frozen=True)
+class Gendered:
+    """The ``g(masculine, feminine)`` helper of the wording (a class, so that views can go to worker processes).
 
     With the record's gender it picks one form; on a blank form or without a gender it prints the combined
     form used on Saudi forms: «المتقدم/ـة» for g('المتقدم', 'المتقدمة'), «/ـة» for g('', 'ة').
     """
 
-    def g(masculine: str, feminine: str) -> str:
-        if gender == "male":
+    gender: str | None
+
+    def __call__(self, masculine: str, feminine: str) -> str:
+        if self.gender == "male":
             return masculine
-        if gender == "female":
+        if self.gender == "female":
             return feminine
         if feminine.startswith(masculine) and len(feminine) > len(masculine):
             return f"{masculine}/ـ{feminine[len(masculine):]}"
         return f"{masculine}/{feminine}"
 
-    return g
+
+def gendered(gender: str | None) -> Gendered:
+    return Gendered(gender)
 
 
 _BLANK_WIDTH = {"date": 3, "national_id": 4, "mobile": 4, "number": 2, "choice": 5, "multi_choice": 6}
