@@ -20,13 +20,15 @@ from generator.errors import ProjectError
 from generator.examples import example_fields
 from generator.project import Project, load_project
 from generator.records import validate_record
-from generator.render.docx import CompiledTemplate, DocxRenderer, docx_context
+from generator.render.docx import QR_PICTURE, CompiledTemplate, DocxRenderer, docx_context, qr_png
 from generator.text import LRI, PDI
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"w": W, "r": R}
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 ISSUED = date(2026, 11, 24)
 REFERENCE = "REQ-1448-00012"
 
@@ -334,25 +336,41 @@ def test_nothing_is_left_unrendered(rendered: dict[tuple[str, str], bytes]) -> N
 
 
 @pytest.mark.parametrize(("doc_id", "blank"), [("acknowledgment", False), ("application", True), ("satisfaction", False)])
-def test_same_xml_as_docxtpl(project: Project, renderer: DocxRenderer, doc_id: str, blank: bool) -> None:
+def test_same_xml_as_docxtpl(
+    tmp_path: Path, project: Project, renderer: DocxRenderer, doc_id: str, blank: bool
+) -> None:
+    """docxtpl's render, with the QR part replaced (``replace_zipname``) on an issued document, or the part and
+    its relationship dropped on a blank one: every other part is byte-for-byte the same."""
     document = project.documents[doc_id]
     view = build_view(document, project.policy, None) if blank else filled_view(project, doc_id)
     context = docx_context(view)
     naive = DocxTemplate(renderer.template_path(document.kind))
     naive.render(context, autoescape=True)
+    media, rels, r_id = qr_slot(renderer.template_path(document.kind))
+    if not blank:
+        png = tmp_path / "qr.png"
+        png.write_bytes(qr_png(REFERENCE))
+        naive.replace_zipname(media, str(png))
     out = io.BytesIO()
     naive.save(out)
     ours = renderer.render(view)
     with zipfile.ZipFile(out) as theirs, zipfile.ZipFile(io.BytesIO(ours)) as mine:
-        assert sorted(theirs.namelist()) == sorted(mine.namelist())
-        for name in theirs.namelist():
-            if name != "docProps/core.xml":  # docxtpl re-renders the core properties; the template's are kept
-                assert theirs.read(name) == mine.read(name), name
+        expected = [n for n in theirs.namelist() if not (blank and n == media)]
+        assert mine.namelist() == expected
+        for name in expected:
+            if name == "docProps/core.xml":  # docxtpl re-renders the core properties; the template's are kept
+                continue
+            if blank and name == rels:
+                assert relationships(mine.read(name)) == {
+                    k: v for k, v in relationships(theirs.read(name)).items() if k != r_id
+                }
+                continue
+            assert theirs.read(name) == mine.read(name), name
 
 
 def test_same_input_same_bytes(project: Project, renderer: DocxRenderer) -> None:
-    view = filled_view(project, "decision-reject")
-    assert renderer.render(view) == renderer.render(view) == DocxRenderer(project).render(view)
+    for view in (filled_view(project, "decision-reject"), filled_view(project, "application")):
+        assert renderer.render(view) == renderer.render(view) == DocxRenderer(project).render(view)
 
 
 def test_a_broken_template_is_reported_with_its_path(tmp_path: Path, renderer: DocxRenderer) -> None:
@@ -375,6 +393,96 @@ def test_a_missing_template_is_reported(tmp_path: Path, project: Project) -> Non
     with pytest.raises(ProjectError) as err:
         renderer.render(build_view(project.documents["acknowledgment"], project.policy, None))
     assert str(tmp_path / "letter.docx") in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------- QR code
+
+
+def relationships(xml: bytes) -> dict[str, tuple[str, str]]:
+    return {rel.get("Id"): (rel.get("Type"), rel.get("Target")) for rel in etree.fromstring(xml)}
+
+
+def qr_slot(data: Path | bytes) -> tuple[str, str, str]:
+    """The QR picture of a package: its media member, the relationships member naming it, and the rId."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    with zipfile.ZipFile(source) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("word/") and name.endswith(".xml")) or "/" in name[5:]:
+                continue
+            root = etree.fromstring(archive.read(name))
+            for doc_pr in root.iterfind(f".//{{{WP}}}docPr[@name='{QR_PICTURE}']"):
+                blip = doc_pr.getparent().find(f".//{{{A}}}blip")
+                r_id = blip.get(f"{{{R}}}embed")
+                rels = f"word/_rels/{name[5:]}.rels"
+                target = relationships(archive.read(rels))[r_id]
+                assert target[0] == f"{R}/image"
+                return "word/" + target[1], rels, r_id
+    raise AssertionError("no QR picture")
+
+
+def decode_qr(png: bytes) -> list[bytes]:
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    return [symbol.data for symbol in decode(Image.open(io.BytesIO(png)))]
+
+
+@pytest.mark.parametrize("doc_id", ["acknowledgment", "application"])
+def test_an_issued_document_carries_its_reference_as_a_qr_code(
+    project: Project, rendered: dict[tuple[str, str], bytes], doc_id: str
+) -> None:
+    data = rendered[doc_id, "filled"]
+    media, rels, r_id = qr_slot(data)
+    assert rels == "word/_rels/header1.xml.rels"  # in the letterhead, beside «الرقم/التاريخ»
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        png = archive.read(media)
+        types = etree.fromstring(archive.read("[Content_Types].xml"))
+    assert png.startswith(b"\x89PNG") and decode_qr(png) == [REFERENCE.encode()]
+    declared = {t.get("PartName") or t.get("Extension"): t.get("ContentType") for t in types}
+    assert (declared.get("/" + media) or declared.get(media.rsplit(".", 1)[1])) == "image/png"
+    header = xml_parts(data)["word/header1.xml"]
+    pictures = header.findall(f".//{{{WP}}}docPr[@name='{QR_PICTURE}']")
+    assert len(pictures) == 1
+    inline = pictures[0].getparent()
+    extent = inline.find(f"{{{WP}}}extent")
+    assert int(extent.get("cx")) == int(extent.get("cy")) == 720090  # 20 mm, as on the PDF
+    assert inline.find(f".//{{{A}}}blip").get(f"{{{R}}}embed") == r_id
+    cell = next(a for a in inline.iterancestors(f"{{{W}}}tc"))
+    row = cell.getparent()
+    assert row.findall("w:tc", NS)[-1] is cell  # the last cell of a bidiVisual row: the far left
+    assert project.policy.labels.reference in paragraph_texts(cell)  # the label under it
+    ids = [node.get("id") for node in header.iter(f"{{{WP}}}docPr")]
+    assert len(ids) == len(set(ids)) == 2  # logo and QR, each its own id
+
+
+def test_the_qr_code_is_the_references_own(project: Project, renderer: DocxRenderer) -> None:
+    other = "REQ-1448-00999"
+    view = build_view(
+        project.documents["acknowledgment"], project.policy, example_record(project, "acknowledgment"),
+        reference=other, issue_date=ISSUED,
+    )
+    data = renderer.render(view)
+    media, _, _ = qr_slot(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert decode_qr(archive.read(media)) == [other.encode()]
+    assert qr_png(other) == qr_png(other) != qr_png(REFERENCE)
+
+
+@pytest.mark.parametrize("doc_id", ["acknowledgment", "application", "declaration", "satisfaction"])
+def test_a_blank_document_has_no_qr_code(
+    project: Project, renderer: DocxRenderer, rendered: dict[tuple[str, str], bytes], doc_id: str
+) -> None:
+    media, rels, r_id = qr_slot(renderer.template_path(project.documents[doc_id].kind))
+    data = rendered[doc_id, "blank"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert media not in archive.namelist()
+        assert not [n for n in archive.namelist() if n.startswith("word/media/") and n != "word/media/image1.png"]
+        assert r_id not in relationships(archive.read(rels))
+        for name in archive.namelist():
+            if name.endswith(".xml"):
+                assert QR_PICTURE.encode() not in archive.read(name), name
+    texts = "\n".join(paragraph_texts(xml_parts(data)["word/header1.xml"]))
+    assert project.policy.labels.reference not in texts
 
 
 # --------------------------------------------------------------------------------------------- LibreOffice

@@ -10,11 +10,17 @@ The fast path: docxtpl re-reads the package, re-patches the XML and re-compiles 
 20 ms of a 28 ms letter). :class:`CompiledTemplate` does that once per template, then per record it only
 renders the Jinja, finishes the XML exactly as ``DocxTemplate.render`` does (docxtpl's own functions, so the
 document XML is byte-for-byte the same) and writes the zip, copying the unchanged parts' compressed bytes.
+
+The reference as a QR code: the letterhead holds, inside ``{%p if qr %}``, a picture named ``wathiqa-qr``
+(:data:`QR_PICTURE`) whose media part is a placeholder. An issued document gets that part replaced by the PNG
+of its own reference (:func:`qr_png`, stored as is: a PNG is already compressed); a blank one, whose picture
+the template left out, loses the part and its relationship. The XML stays a pure function of the view.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import logging
 import re
 import struct
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import segno
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
@@ -50,6 +57,16 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _ZIP_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1  # 2026-01-01 00:00, DOS format: same input, same bytes
 _ZIP_TIME = 0
 _DEFLATE_LEVEL = 6
+QR_PICTURE = "wathiqa-qr"
+"""The ``wp:docPr`` name of the template's QR picture (see ``templates/docx/make_templates.py``)."""
+_QR_SCALE = 8  # pixels per module; the picture is drawn 20 mm wide whatever its pixels
+_QR_BORDER = 2  # modules of quiet zone, as on the PDF
+_NS = {
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 def template_environment() -> ImmutableSandboxedEnvironment:
@@ -59,6 +76,13 @@ def template_environment() -> ImmutableSandboxedEnvironment:
     than an empty gap. Values are already text (isolated by :func:`to_target`), so nothing else is needed.
     """
     return ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+def qr_png(reference: str) -> bytes:
+    """The reference as a black-on-white QR code PNG; segno writes no time, so one reference gives one PNG."""
+    out = io.BytesIO()
+    segno.make(reference, error="m", micro=False).save(out, kind="png", scale=_QR_SCALE, border=_QR_BORDER)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------- context
@@ -187,6 +211,7 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
             "issued": _text(dual_date(document.issued, policy)),
         },
         "issued": view.reference is not None,
+        "qr": view.reference if view.reference and not view.blank else "",
         "reference": _text(view.variables["reference"]),
         "date": _text(view.variables["issue_date"]),
         "attachments": view.wording(document.attachments, "text"),
@@ -249,6 +274,10 @@ def _zip(entries: Sequence[_Entry]) -> bytes:
     return b"".join([*chunks, directory, end])
 
 
+def _stored(name: str, data: bytes) -> _Entry:
+    return _Entry(name.encode(), 0, zlib.crc32(data), len(data), data)
+
+
 def _read_entries(path: Path) -> tuple[list[str], dict[str, _Entry]]:
     """The template's members in order, each with its compressed bytes as stored."""
     import zipfile
@@ -274,6 +303,19 @@ def _read_entries(path: Path) -> tuple[list[str], dict[str, _Entry]]:
 
 
 @dataclass(frozen=True)
+class _QrSlot:
+    """Where the template's QR picture lives: the part showing it, its media part, and the relationships."""
+
+    story: str
+    """The zip member of the document, header or footer that holds the picture."""
+    media: str
+    """The placeholder PNG's member: replaced by the reference's PNG on an issued document."""
+    rels: str
+    without: _Entry
+    """The story's relationships without the picture's: a blank document drops the part and its relationship."""
+
+
+@dataclass(frozen=True)
 class _Part:
     """A header or footer: its zip member, Jinja template and encoding."""
 
@@ -287,7 +329,8 @@ class CompiledTemplate:
 
     The result equals ``DocxTemplate(path).render(context, autoescape=True)`` then ``save()``: the same
     docxtpl steps run on the same strings (``patch_xml`` once here; ``resolve_listing``, ``fix_tables`` and
-    the docPr renumbering per record), and the parts are serialised as python-docx serialises them.
+    the docPr renumbering per record), and the parts are serialised as python-docx serialises them. The QR
+    part then differs as docxtpl's ``replace_zipname`` would make it (issued), or is dropped (blank).
     """
 
     def __init__(self, path: Path, environment: jinja2.Environment | None = None) -> None:
@@ -310,6 +353,7 @@ class CompiledTemplate:
         self._document_member = docx.part.partname.membername
         self._names, self._entries = _read_entries(path)
         self.fonts = self._font_names()
+        self._qr = self._find_qr([docx.part, *self._header_footer_parts()])
 
     # --- compile
 
@@ -328,12 +372,38 @@ class CompiledTemplate:
         source = self._prepare(self._tpl.patch_xml(xml))
         return _Part(part.partname.membername, env.from_string(source), encoding)
 
+    def _member(self, name: str) -> bytes:
+        entry = self._entries[name]
+        return zlib.decompress(entry.data, -15) if entry.method == 8 else entry.data
+
+    def _find_qr(self, parts: Sequence[Any]) -> _QrSlot | None:
+        """The picture named :data:`QR_PICTURE`, followed to its media part through the part's relationships."""
+        for part in parts:
+            for doc_pr in etree.fromstring(part.blob).iterfind(f".//wp:docPr[@name='{QR_PICTURE}']", _NS):
+                blip = doc_pr.getparent().find(".//a:blip", _NS)
+                r_id = blip.get(f"{{{_NS['r']}}}embed") if blip is not None else None
+                if r_id is None or r_id not in part.rels:
+                    continue
+                rels = part.partname.rels_uri.membername
+                root = etree.fromstring(self._member(rels))
+                for rel in root.findall(_RELS):
+                    if rel.get("Id") == r_id:
+                        root.remove(rel)
+                without = etree.tostring(root, encoding="UTF-8", standalone=True)
+                media = part.rels[r_id].target_part.partname.membername
+                return _QrSlot(part.partname.membername, media, rels, _deflate(rels, without))
+        return None
+
+    @property
+    def has_qr(self) -> bool:
+        """Whether the template holds the QR picture (:data:`QR_PICTURE`) that issued documents fill."""
+        return self._qr is not None
+
     def _font_names(self) -> list[str]:
-        entry = self._entries.get("word/fontTable.xml")
-        if entry is None:
+        if "word/fontTable.xml" not in self._entries:
             return []
-        xml = zlib.decompress(entry.data, -15) if entry.method == 8 else entry.data
-        return [str(node.get(f"{_W}name")) for node in etree.fromstring(xml).iter(f"{_W}font")]
+        table = etree.fromstring(self._member("word/fontTable.xml"))
+        return [str(node.get(f"{_W}name")) for node in table.iter(f"{_W}font")]
 
     # --- render
 
@@ -357,9 +427,19 @@ class CompiledTemplate:
         return parts
 
     def render(self, context: dict[str, Any]) -> bytes:
-        """The filled .docx for one record."""
-        rendered = {name: _deflate(name, data) for name, data in self.render_parts(context).items()}
-        return _zip([rendered.get(name) or self._entries[name] for name in self._names])
+        """The filled .docx for one record, with the QR code of its reference (``context["qr"]``) if issued."""
+        parts = self.render_parts(context)
+        rendered = {name: _deflate(name, data) for name, data in parts.items()}
+        names = self._names
+        slot = self._qr
+        if slot is not None:
+            if f'name="{QR_PICTURE}"'.encode() in parts[slot.story]:
+                if context.get("qr"):  # else a template showing the picture unconditionally keeps its placeholder
+                    rendered[slot.media] = _stored(slot.media, qr_png(str(context["qr"])))
+            else:
+                rendered[slot.rels] = slot.without
+                names = [name for name in names if name != slot.media]
+        return _zip([rendered.get(name) or self._entries[name] for name in names])
 
 
 class DocxRenderer:
@@ -384,6 +464,8 @@ class DocxRenderer:
                     raise ProjectError("a DOCX template is missing:", [problem])
                 compiled = CompiledTemplate(path)
                 self._check_fonts(compiled)
+                if not compiled.has_qr:
+                    log.warning("%s has no picture named %r: no QR code (run `make templates`)", path, QR_PICTURE)
                 self._compiled[kind] = compiled
             return compiled
 

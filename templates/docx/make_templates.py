@@ -22,6 +22,10 @@ What the templates guarantee, and why:
   and ``w:embedTrueTypeFonts`` in the settings so Word keeps them when staff save.
 * no wording: every word comes from the policy and forms through the Jinja context (``labels.*`` …); the
   template holds only layout, punctuation and the check-box characters.
+* the reference as a QR code: the header's far-left cell holds, inside ``{%p if qr %}``, a 20 mm picture whose
+  ``wp:docPr`` is named ``wathiqa-qr`` and whose media part is a placeholder QR code (of ``{{ reference }}``).
+  The renderer swaps in the PNG of each issued document's reference, and drops the part on a blank one; a
+  picture staff move in Word keeps working as long as it keeps that name.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.project import load_project  # noqa: E402
+from generator.render.docx import QR_PICTURE, qr_png  # noqa: E402
 
 KINDS = ("form", "letter", "declaration", "survey")
 FONT_FILES = {
@@ -73,6 +78,9 @@ SHADE = "E7EFEA"
 SHADE_OFFICE = "D9D9D9"
 RULE = "1F5F4A"
 CHECKBOX = "{% if o.selected %}☒{% else %}☐{% endif %}"
+QR_SIZE = 1134  # twips: the QR code is 20 mm square, as on the PDF
+QR_PLACEHOLDER = "{{ reference }}"
+"""What the template's placeholder QR code says; every issued document gets its own reference instead."""
 
 
 # --------------------------------------------------------------------------------------------- XML helpers
@@ -564,10 +572,12 @@ def form_body(look: Look, scale_size: int) -> list[etree._Element]:
 # --------------------------------------------------------------------------------------------- header, footer
 
 
-def letterhead(look: Look, kind: str, logo_run: etree._Element) -> list[etree._Element]:
-    """Name and licence on the right, the logo in the middle, number/date(/attachments) on the left."""
-    side = (TEXT_W - 1500) // 2
-    widths = [side, TEXT_W - 2 * side, side]
+def letterhead(look: Look, kind: str, logo_run: etree._Element, qr_run: etree._Element) -> list[etree._Element]:
+    """Name and licence on the right, the logo in the middle, number/date(/attachments) on the left, and at the
+    far left, on an issued document only, the reference as a QR code with its label under it (as on the PDF)."""
+    qr_w = QR_SIZE + 2 * 85  # the picture and the cell margins
+    side = (TEXT_W - 1500 - qr_w) // 2
+    widths = [side, TEXT_W - 2 * side - qr_w, side, qr_w]
     name = Fmt(size=look.size, bold=True, heading=True, color=RULE)
     small = Fmt(size=look.small)
     ref_lines = [
@@ -593,6 +603,21 @@ def letterhead(look: Look, kind: str, logo_run: etree._Element) -> list[etree._E
                 ),
                 tc(widths[1], [p(look, "", small, Para(align="center"), logo_run)], valign="center"),
                 tc(widths[2], ref_lines, valign="center"),
+                tc(
+                    widths[3],
+                    [
+                        tag(look, "{%p if qr %}"),
+                        p(look, "", small, Para(align="center"), qr_run),
+                        tag(look, "{%p endif %}"),
+                        p(
+                            look,
+                            "{% if qr %}{{ labels.reference }}{% endif %}",
+                            Fmt(size=12, color="404040"),
+                            Para(align="center"),
+                        ),
+                    ],
+                    valign="center",
+                ),
             )
         ],
         lines=False,
@@ -764,8 +789,15 @@ def make_template(kind: str, look: Look, scale_size: int, logo: bytes, fonts_dir
         logo_file = Path(tmp) / "logo.png"  # a fixed name: it is written into the picture's properties
         logo_file.write_bytes(logo)
         inline = header.part.new_pic_inline(str(logo_file), Mm(19), Mm(19))
+        qr_file = Path(tmp) / "qr.png"
+        qr_file.write_bytes(qr_png(QR_PLACEHOLDER))
+        qr_inline = header.part.new_pic_inline(str(qr_file), Emu(QR_SIZE * 635), Emu(QR_SIZE * 635))
+    qr_pr = qr_inline.find(qn("wp:docPr"))
+    qr_pr.set("name", QR_PICTURE)  # how the renderer finds it
+    qr_pr.set("id", str(int(inline.find(qn("wp:docPr")).get("id")) + 1))  # both were numbered before either was in
     logo_run = el("w:r", None, rpr(look, Fmt()), el("w:drawing", None, inline))
-    for node in letterhead(look, kind, logo_run):
+    qr_run = el("w:r", None, rpr(look, Fmt()), el("w:drawing", None, qr_inline))
+    for node in letterhead(look, kind, logo_run, qr_run):
         hdr.append(node)
     ftr = section.footer._element
     section.footer.is_linked_to_previous = False
