@@ -1,7 +1,7 @@
 """Peak memory of a merge: 5,000 acknowledgment letters against 1,000, each in a fresh process.
 
-The merge runs in a child process that reports its own peak RSS and the largest of its workers' (the PDF is
-rendered by worker processes); the figure is the sum of the two. Run with ``python -m bench.memory_bench``.
+The merge runs in a child process that reports its own peak RSS (VmHWM) and the largest of its workers' (the
+PDF is rendered by worker processes); the figure is the sum of the two. Run with ``python -m bench.memory_bench``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from generator.project import load_project
 from generator.merge import merge_batch
 project = load_project(sys.argv[1])
 summary = merge_batch(project, "acknowledgment", Path(sys.argv[2]), Path(sys.argv[3]), today=date(2026, 11, 24))
-self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would count the benchmark process that started us.
+self_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"generated": summary.generated, "self_mib": self_kib / 1024, "workers_mib": children_kib / 1024}))
 """

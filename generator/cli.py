@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, TextIO
 from .errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from .model import Document
     from .project import Project
 
 DEFAULT_POLICY = Path("policies/policy.yml")
@@ -109,7 +108,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "example":
         from .examples import example_yaml
 
-        document = _document(project, args.doc_id)
+        document = project.document(args.doc_id)
         out.write(example_yaml(document, project.policy))
         return 0
     if args.command == "build":
@@ -144,13 +143,6 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         show_register(project, args.register_id, args.out, status=args.status, out=out)
         return 0
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
-
-
-def _document(project: Project, doc_id: str) -> Document:
-    if doc_id not in project.documents:
-        known = ", ".join(sorted(project.documents))
-        raise UsageError(f"unknown document {doc_id!r}; the documents are: {known}")
-    return project.documents[doc_id]
 
 
 def _list(project: Project, out: TextIO) -> int:

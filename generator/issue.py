@@ -43,9 +43,7 @@ class IssueResult:
 
 def issuable(project: Project, doc_id: str) -> Document:
     """The document, if it can be issued on its own (it has a numbering scheme and a register)."""
-    document = project.documents.get(doc_id)
-    if document is None:
-        raise UsageError(f"unknown document {doc_id!r}; the documents are: {', '.join(sorted(project.documents))}")
+    document = project.document(doc_id)
     if document.numbering is None or document.register_id is None:
         parents = [d.id for d in project.documents.values() if doc_id in d.issue_with]
         hint = f"; it is issued with {', '.join(parents)}" if parents else ""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .context import DocumentView, build_view
-from .errors import DataError, Problem, UsageError
+from .errors import DataError, Problem
 from .model import Document
 from .output import ensure_writable_dir, staged_dir
 from .project import Project
@@ -118,9 +118,7 @@ def merge_batch(
     today: date | None = None,
 ) -> MergeSummary:
     """Validate every record of the batch file, then write the batch folder; see the module docstring."""
-    document = project.documents.get(doc_id)
-    if document is None:
-        raise UsageError(f"unknown document {doc_id!r}; the documents are: {', '.join(sorted(project.documents))}")
+    document = project.document(doc_id)
     today = today or date.today()
     rows = list(read_batch(data_path))
     if not rows:

@@ -17,7 +17,7 @@ import jinja2
 from pydantic import BaseModel, ValidationError
 
 from .context import GLOBAL_NAMES
-from .errors import Problem, ProjectError
+from .errors import Problem, ProjectError, UsageError
 from .model import Column, Document, FieldDef, FieldsOf, Policy, Register
 from .wording import placeholders
 from .yamlio import Loaded, Loc, load_yaml, loc_text
@@ -56,6 +56,10 @@ class Project:
         return (self.policy_path.parent / self.policy.association.logo).resolve()
 
     def document(self, doc_id: str) -> Document:
+        """The document named on the command line, or :class:`UsageError` listing the ids there are."""
+        if doc_id not in self.documents:
+            known = ", ".join(sorted(self.documents))
+            raise UsageError(f"unknown document {doc_id!r}; the documents are: {known}")
         return self.documents[doc_id]
 
     def register_columns(self, register_id: str) -> list[RegisterColumn]:

@@ -107,7 +107,8 @@ def _arabic(number: int) -> str:
     return to_display_digits(str(number), "arabic")
 
 
-def _empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
+    """No value: None, blank text or an empty list (a cell or key left empty)."""
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
@@ -135,7 +136,7 @@ def check_record(
         given[field_def.id] = value
     for f in document.data_fields():
         value = given.get(f.id)
-        if _empty(value):
+        if is_empty(value):
             if f.required and f.auto is None:
                 issues.append(FieldIssue(f.id, f.label, MSG_REQUIRED))
             continue
@@ -233,7 +234,7 @@ def _read_csv(path: Path) -> Iterator[BatchRow]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     for number, row in enumerate(reader, 2):
         values = {k.strip(): v for k, v in row.items() if k is not None}
-        if any(not _empty(v) for v in values.values()):
+        if any(not is_empty(v) for v in values.values()):
             yield BatchRow(number, values)
 
 
@@ -256,7 +257,7 @@ def _read_xlsx(path: Path) -> Iterator[BatchRow]:
         keys = [str(h).strip() if h is not None else "" for h in header]
         for number, row in enumerate(rows, 2):
             values = {k: _cell(v) for k, v in zip(keys, row, strict=False) if k}
-            if any(not _empty(v) for v in values.values()):
+            if any(not is_empty(v) for v in values.values()):
                 yield BatchRow(number, values)
     finally:
         workbook.close()

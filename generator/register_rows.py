@@ -18,7 +18,7 @@ from typing import Any
 from .errors import DataError, Problem
 from .model import FieldsOf
 from .project import Project, RegisterColumn
-from .records import FieldIssue
+from .records import FieldIssue, is_empty
 from .registers import CellValue
 from .text import add_days, format_hijri, normalise_spaces, to_display_digits
 from .validate import (
@@ -86,8 +86,8 @@ def row_for(
             values[column.id] = issue_date
         elif autos.get(column.id) == "earliest_reply":
             values[column.id] = add_days(issue_date, policy.service_standard.reply_min_days)
-    values.update({k: v for k, v in record.items() if not _empty(v)})
-    values.update({k: v for k, v in (extra or {}).items() if not _empty(v)})
+    values.update({k: v for k, v in record.items() if not is_empty(v)})
+    values.update({k: v for k, v in (extra or {}).items() if not is_empty(v)})
     for column in columns:
         if column.type == "reference":
             values[column.id] = reference
@@ -106,10 +106,10 @@ def cells_for(project: Project, register_id: str, values: Mapping[str, Any]) -> 
     unknown = [key for key in values if key not in known]
     if unknown:
         raise KeyError(f"{register_id} has no column {', '.join(map(repr, unknown))}")
-    cells = _cells(project, register_id, columns, {k: v for k, v in values.items() if not _empty(v)})
+    cells = _cells(project, register_id, columns, {k: v for k, v in values.items() if not is_empty(v)})
     for column in columns:
         source = column.of if column.type == "hijri_text" and column.of else column.id
-        if source in values and _empty(values[source]):
+        if source in values and is_empty(values[source]):
             cells[column.label] = None
     return cells
 
@@ -121,7 +121,7 @@ def _cells(
     issues: list[FieldIssue] = []
     for column in columns:
         raw = values.get(column.of) if column.type == "hijri_text" and column.of else values.get(column.id)
-        if _empty(raw):
+        if is_empty(raw):
             continue
         try:
             cell = _cell_value(project, column, raw)
@@ -151,10 +151,6 @@ def _auto_columns(project: Project, register_id: str, columns: list[RegisterColu
     if first_own is not None:
         autos.setdefault(first_own.id, "today")  # the date the row is recorded: received_on, sent_on ...
     return {c.id: autos[c.id] for c in columns if c.id in autos}
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
 def _options(project: Project, column: RegisterColumn) -> dict[str, str]:
@@ -253,7 +249,7 @@ def check_row(
         if column.type == "hijri_text":
             continue
         value = by_label.get(normalise_spaces(column.label))
-        if _empty(value):
+        if is_empty(value):
             continue
         try:
             record[column.id] = _record_value(project, column, value)
