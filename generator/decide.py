@@ -23,8 +23,8 @@ from typing import Any
 from .context import build_view
 from .errors import DataError, OutputError, Problem
 from .issue import CaseRenderers, ensure_register, reference_label, register_path
+from .merge import batch_folder
 from .model import Document
-from .output import ensure_writable_dir
 from .project import Project
 from .records import check_record
 from .text import to_hijri
@@ -173,11 +173,8 @@ def _write_letters(
     prefix = scheme.prefix_for(to_hijri(today)[0], today.year)
     label = reference_label(project, outgoing_id)
     first = out.next_sequence(label, prefix)
-    batches = ensure_writable_dir(out_dir / "batches")
-    n = 1
-    while (batches / f"decisions-{today:%Y%m%d}-{n}").exists():
-        n += 1
-    final = batches / f"decisions-{today:%Y%m%d}-{n}"
+    final = batch_folder(out_dir, "decisions", today)
+    batches = final.parent
     stage = Path(tempfile.mkdtemp(prefix=".decisions-", suffix=".stage", dir=batches))
     renderers = CaseRenderers(project)
     written: list[tuple[_Letter, str]] = []

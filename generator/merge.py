@@ -98,7 +98,8 @@ def _validate_rows(
     return items, invalid
 
 
-def _batch_folder(out_dir: Path, doc_id: str, today: date) -> Path:
+def batch_folder(out_dir: Path, doc_id: str, today: date) -> Path:
+    """The next free ``batches/DOC_ID-YYYYMMDD-N`` folder (not created)."""
     batches = ensure_writable_dir(out_dir / "batches")
     stem = f"{doc_id}-{today:%Y%m%d}"
     n = 1
@@ -140,7 +141,7 @@ def merge_batch(
 
     pdf = PdfRenderer(project)
     docx = DocxRenderer(project)
-    final = _batch_folder(out_dir, doc_id, today)
+    final = batch_folder(out_dir, doc_id, today)
     progress = _Progress(err or sys.stderr, total=len(items) * 2)
     with progress, staged_dir(final, replace=False) as stage:
         docx_dir = stage / "docx"

@@ -298,9 +298,6 @@ def _cross_check(
         yield from _check_document(doc, loaded, policy, documents, registers, broken)
     for reg, loaded in registers.values():
         yield from _check_register(reg, loaded, policy, documents, broken)
-    for i, step in enumerate(policy.procedure):
-        if not step.text:
-            yield policy_loaded.problem(("procedure", i, "text"), "empty step")
     if not lists:
         yield policy_loaded.problem(("lists",), "no lists defined")
 
