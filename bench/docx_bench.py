@@ -17,10 +17,10 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 
-from generator.context import DocumentView, build_view
-from generator.examples import example_fields
-from generator.project import load_project
-from generator.records import validate_record
+from generator.config.project import load_project
+from generator.content.context import DocumentView, build_view
+from generator.content.examples import example_fields
+from generator.content.records import validate_record
 from generator.render.docx import DocxRenderer, docx_context
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,8 +20,8 @@ _CHILD = """
 import json, resource, sys
 from datetime import date
 from pathlib import Path
-from generator.project import load_project
-from generator.merge import merge_batch
+from generator.config.project import load_project
+from generator.workflow.merge import merge_batch
 project = load_project(sys.argv[1])
 summary = merge_batch(project, "acknowledgment", Path(sys.argv[2]), Path(sys.argv[3]), today=date(2026, 11, 24))
 # VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would count the benchmark process that started us.

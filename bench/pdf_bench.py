@@ -19,10 +19,10 @@ from pathlib import Path
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from generator.context import DocumentView, build_view
-from generator.project import Project, load_project
+from generator.config.project import Project, load_project
+from generator.content.context import DocumentView, build_view
+from generator.content.text import strip_tatweel
 from generator.render.pdf import PdfRenderer
-from generator.text import strip_tatweel
 
 log = logging.getLogger(__name__)
 

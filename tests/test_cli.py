@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.project import load_project
-from generator.records import validate_record
-from generator.schema import schemas
-from generator.yamlio import parse_yaml
+from generator.cli.main import main
+from generator.config.project import load_project
+from generator.config.schema import schemas
+from generator.config.yamlio import parse_yaml
+from generator.content.records import validate_record
 from tests.project_fixture import ROOT, copy_project, edit
 
 POLICY = str(ROOT / "policies" / "policy.yml")
@@ -128,7 +128,7 @@ def test_yaml_files_point_editors_at_the_schemas() -> None:
 def test_commands_that_render_nothing_import_no_renderer(command: str) -> None:
     argv = command.split() + (["--policy", POLICY] if command != "schema" else [])
     code = (
-        "import sys, io; from generator.cli import main; "
+        "import sys, io; from generator.cli.main import main; "
         f"main({argv!r}, stdout=io.StringIO()); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docxtpl', 'docx', 'openpyxl')))"
     )

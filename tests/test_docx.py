@@ -15,13 +15,13 @@ import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from generator.context import DocumentView, build_view
+from generator.config.project import Project, load_project
+from generator.content.context import DocumentView, build_view
+from generator.content.examples import example_fields
+from generator.content.records import validate_record
+from generator.content.text import LRI, PDI
 from generator.errors import ProjectError
-from generator.examples import example_fields
-from generator.project import Project, load_project
-from generator.records import validate_record
 from generator.render.docx import QR_PICTURE, CompiledTemplate, DocxRenderer, docx_context, qr_png
-from generator.text import LRI, PDI
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

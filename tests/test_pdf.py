@@ -20,11 +20,11 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from generator.context import DocumentView, build_view
-from generator.model import Document, FieldDef
-from generator.project import Project, load_project
+from generator.config.model import Document, FieldDef
+from generator.config.project import Project, load_project
+from generator.content.context import DocumentView, build_view
+from generator.content.text import parse_date, strip_tatweel
 from generator.render.pdf import FetchRefusedError, PdfRenderer, ProjectFetcher, css_string, section_rows
-from generator.text import parse_date, strip_tatweel
 from tests.project_fixture import ROOT, copy_project
 
 REFERENCE = "REQ-1448-00012"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.config.project import load_project
 from generator.errors import ProjectError
-from generator.project import load_project
 from tests.project_fixture import ROOT, copy_project, edit, line_of
 
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.config.project import load_project
+from generator.content.records import check_record, load_record_file, read_batch, validate_record
+from generator.content.text import BIDI_CONTROLS
 from generator.errors import DataError
-from generator.project import load_project
-from generator.records import check_record, load_record_file, read_batch, validate_record
-from generator.text import BIDI_CONTROLS
 from tests.project_fixture import ROOT
 
 PROJECT = load_project(ROOT / "policies" / "policy.yml")

@@ -17,11 +17,11 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from generator.cli import main
-from generator.project import Project, load_project
-from generator.register_lists import refresh_lists
-from generator.register_rows import row_for
-from generator.registers import RegisterError, RegisterOpenInExcelError, open_register, read_register
+from generator.cli.main import main
+from generator.config.project import Project, load_project
+from generator.registers.engine import RegisterError, RegisterOpenInExcelError, open_register, read_register
+from generator.registers.lists import refresh_lists
+from generator.registers.rows import row_for
 from generator.render.xlsx import LISTS_SHEET, build_register, list_ranges
 from tests.project_fixture import ROOT, copy_project, edit
 from tests.xlsx_fixtures import members, save_as_excel_would

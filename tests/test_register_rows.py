@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.cli import main
+from generator.cli.main import main
+from generator.cli.tables import format_table, show_register, status_label
+from generator.config.project import Project, RegisterColumn, load_project
+from generator.content.text import format_hijri
 from generator.errors import DataError, OutputError, UsageError
-from generator.project import Project, RegisterColumn, load_project
-from generator.register_rows import cells_for, check_row, record_from_row, register_column, row_for
-from generator.registers import open_register, read_register
-from generator.registers_cli import format_table, show_register, status_label
+from generator.registers.engine import open_register, read_register
+from generator.registers.rows import cells_for, check_row, record_from_row, register_column, row_for
 from generator.render.xlsx import build_register
-from generator.text import format_hijri
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "policy.yml"

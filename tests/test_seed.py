@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.project import load_project
+from generator.config.project import load_project
 from tests.project_fixture import ROOT
 
 SEED = ROOT.parent / "shared" / "seed" / "beneficiary-relations-policy.ar.txt"

@@ -1,4 +1,4 @@
-"""Tests of generator.text: exact values for digits, isolation and dates, and properties over their ranges."""
+"""Tests of generator.content.text: exact values for digits, isolation and dates, and properties over their ranges."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from generator.text import (
+from generator.content.text import (
     ARABIC_INDIC_DIGITS,
     ASCII_DIGITS,
     BIDI_CONTROLS,

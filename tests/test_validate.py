@@ -1,4 +1,4 @@
-"""Tests of generator.validate: canonical values, the exact Arabic messages, and properties over inputs."""
+"""Tests of generator.content.validate: canonical values, the exact Arabic messages, and properties over inputs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.text import ARABIC_INDIC_DIGITS, ASCII_DIGITS, BIDI_CONTROLS, PERSIAN_DIGITS, ZERO_WIDTH
-from generator.validate import (
+from generator.content.text import ARABIC_INDIC_DIGITS, ASCII_DIGITS, BIDI_CONTROLS, PERSIAN_DIGITS, ZERO_WIDTH
+from generator.content.validate import (
     FieldError,
     check_choice,
     check_date,

@@ -15,9 +15,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
-from generator.cli import main
-from generator.project import load_project
-from generator.registers import open_register, read_register
+from generator.cli.main import main
+from generator.config.project import load_project
+from generator.registers.engine import open_register, read_register
 from tests.project_fixture import ROOT
 
 POLICY = str(ROOT / "policies" / "policy.yml")
@@ -91,7 +91,7 @@ def test_issue_with_invalid_data_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_issue_failing_to_render_consumes_no_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import issue as issue_module
+    from generator.workflow import issue as issue_module
 
     out = tmp_path / "out"
     data = example_file(tmp_path)

@@ -15,9 +15,10 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from generator.project import Project, RegisterColumn, load_project
-from generator.register_rows import record_from_row, row_for
-from generator.registers import open_register, read_register
+from generator.config.project import Project, RegisterColumn, load_project
+from generator.content.text import format_hijri
+from generator.registers.engine import open_register, read_register
+from generator.registers.rows import record_from_row, row_for
 from generator.render.xlsx import (
     DATE_FORMAT,
     FIXED_TIME,
@@ -27,7 +28,6 @@ from generator.render.xlsx import (
     build_register,
     table_name,
 )
-from generator.text import format_hijri
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_TYPES = {"text", "long_text", "reference", "national_id", "mobile", "email", "url", "time", "hijri_text"}

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.config.yamlio import load_yaml, parse_yaml
 from generator.errors import ProjectError
-from generator.yamlio import load_yaml, parse_yaml
 
 P = Path("f.yml")
 

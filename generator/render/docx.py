@@ -39,12 +39,12 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
-from ..context import DOTS, DocumentView, FieldView, dual_date, gendered
+from ..config.model import PAPER_ONLY_TYPES, FieldDef, Section
+from ..config.project import Project
+from ..content.context import DOTS, DocumentView, FieldView, dual_date, gendered
+from ..content.text import to_display_digits
+from ..content.wording import Isolated, to_target
 from ..errors import Problem, ProjectError
-from ..model import PAPER_ONLY_TYPES, FieldDef, Section
-from ..project import Project
-from ..text import to_display_digits
-from ..wording import Isolated, to_target
 
 log = logging.getLogger(__name__)
 

@@ -39,11 +39,11 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..context import DocumentView, gendered
-from ..model import FieldDef, Section
-from ..project import Project
-from ..text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
-from ..wording import Mixed, to_target
+from ..config.model import FieldDef, Section
+from ..config.project import Project
+from ..content.context import DocumentView, gendered
+from ..content.text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
+from ..content.wording import Mixed, to_target
 
 log = logging.getLogger(__name__)
 

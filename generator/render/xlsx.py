@@ -38,8 +38,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..model import Policy, Register
-from ..project import Project, RegisterColumn
+from ..config.model import Policy, Register
+from ..config.project import Project, RegisterColumn
 
 __all__ = [
     "DATETIME_FORMAT",

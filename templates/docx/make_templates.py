@@ -55,7 +55,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.project import load_project  # noqa: E402
+from generator.config.project import load_project  # noqa: E402
 from generator.render.docx import QR_PICTURE, qr_png  # noqa: E402
 
 KINDS = ("form", "letter", "declaration", "survey")

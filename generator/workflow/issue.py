@@ -19,13 +19,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .context import build_view
-from .errors import OutputError, UsageError
-from .model import Document
-from .output import ensure_writable_dir
-from .project import Project
-from .records import load_record_file, record_to_json, validate_record
-from .text import to_hijri
+from ..config.model import Document
+from ..config.project import Project
+from ..content.context import build_view
+from ..content.records import load_record_file, record_to_json, validate_record
+from ..content.text import to_hijri
+from ..errors import OutputError, UsageError
+from .folders import ensure_writable_dir
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def ensure_register(project: Project, register_id: str, out_dir: Path) -> Path:
     path = register_path(out_dir, register_id)
     if path.exists():
         return path
-    from .render.xlsx import build_register
+    from ..render.xlsx import build_register
 
     ensure_writable_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
@@ -98,8 +98,8 @@ def issue_record(
     project: Project, document: Document, record: Mapping[str, Any], out_dir: Path, *, today: date
 ) -> IssueResult:
     """Issue one validated record: the reference, the case folder and the register row, all or nothing."""
-    from .register_rows import row_for
-    from .registers import open_register
+    from ..registers.engine import open_register
+    from ..registers.rows import row_for
 
     assert document.numbering is not None and document.register_id is not None
     policy = project.policy
@@ -133,8 +133,8 @@ class CaseRenderers:
     """The PDF and DOCX renderers, made once per run (templates and fonts are loaded once)."""
 
     def __init__(self, project: Project) -> None:
-        from .render.docx import DocxRenderer
-        from .render.pdf import PdfRenderer
+        from ..render.docx import DocxRenderer
+        from ..render.pdf import PdfRenderer
 
         self.project = project
         self.pdf = PdfRenderer(project)

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .errors import InputError, UsageError
+from ..errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from .project import Project
+    from ..config.project import Project
 
 DEFAULT_POLICY = Path("policies/policy.yml")
 DEFAULT_OUT = Path("output")
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .project import load_project
+    from ..config.project import load_project
 
     if args.command == "schema":
         return _schema(args, out)
@@ -106,39 +106,39 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "list":
         return _list(project, out)
     if args.command == "example":
-        from .examples import example_yaml
+        from ..content.examples import example_yaml
 
         document = project.document(args.doc_id)
         out.write(example_yaml(document, project.policy))
         return 0
     if args.command == "build":
-        from .build import build_kit
+        from ..workflow.build import build_kit
 
         written = build_kit(project, args.out, only=args.only)
         for path in written:
             print(path, file=out)
         return 0
     if args.command == "issue":
-        from .issue import issue_case
+        from ..workflow.issue import issue_case
 
         result = issue_case(project, args.doc_id, args.data, args.out)
         print(result.reference, file=out)
         print(result.folder, file=out)
         return 0
     if args.command == "merge":
-        from .merge import merge_batch
+        from ..workflow.merge import merge_batch
 
         summary = merge_batch(project, args.doc_id, args.data, args.out, skip_invalid=args.skip_invalid, err=err)
         print(summary.text(), file=out)
         return 0
     if args.command == "decide":
-        from .decide import decide
+        from ..workflow.decide import decide
 
         summary_text = decide(project, args.out)
         print(summary_text, file=out)
         return 0
     if args.command == "register":
-        from .registers_cli import show_register
+        from .tables import show_register
 
         show_register(project, args.register_id, args.out, status=args.status, out=out)
         return 0
@@ -156,7 +156,7 @@ def _list(project: Project, out: TextIO) -> int:
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
-    from .schema import schemas
+    from ..config.schema import schemas
 
     all_schemas = schemas()
     if args.write:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Final
 
-from generator.text import (
+from .text import (
     BIDI_CONTROLS,
     MAX_DATE,
     MAX_HIJRI_YEAR,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .model import Document, FieldDef, Policy
+from ..config.model import Document, FieldDef, Policy
 from .text import add_days, format_gregorian, format_hijri, to_display_digits
 from .wording import Isolated, Mixed, Target, render_wording
 

@@ -18,9 +18,8 @@ import logging
 import re
 from pathlib import Path
 
-from .project import Project
-from .registers import ListValidation, RegisterError, RegisterTransaction, open_register
-from .render.xlsx import (
+from ..config.project import Project
+from ..render.xlsx import (
     LIST_NAME_PREFIX,
     LIST_NUMBERS_NAME_PREFIX,
     LISTS_SHEET,
@@ -28,6 +27,7 @@ from .render.xlsx import (
     list_validation,
     lists_sheet_xml,
 )
+from .engine import ListValidation, RegisterError, RegisterTransaction, open_register
 
 __all__ = ["refresh_lists"]
 

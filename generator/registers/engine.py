@@ -46,7 +46,7 @@ from typing import Any, TypeAlias
 
 from lxml import etree
 
-from .errors import OutputError
+from ..errors import OutputError
 
 try:  # POSIX only: serialises the take-over of a stale lock; the kernel drops it if the process dies.
     import fcntl

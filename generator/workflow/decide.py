@@ -20,14 +20,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .context import build_view
-from .errors import DataError, OutputError, Problem
+from ..config.model import Document
+from ..config.project import Project
+from ..content.context import build_view
+from ..content.records import check_record
+from ..content.text import to_hijri
+from ..errors import DataError, OutputError, Problem
 from .issue import CaseRenderers, ensure_register, reference_label, register_path
 from .merge import batch_folder
-from .model import Document
-from .project import Project
-from .records import check_record
-from .text import to_hijri
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ def _letter_documents(project: Project) -> dict[tuple[str, str], Document]:
 
 def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str:
     """Write the pending decision letters; return a summary for the terminal."""
-    from .register_rows import cells_for, check_row
-    from .registers import open_register, read_register
+    from ..registers.engine import open_register, read_register
+    from ..registers.rows import cells_for, check_row
 
     today = today or date.today()
     letters_by_decision = _letter_documents(project)
@@ -148,7 +148,7 @@ def _letter_input(document: Document, values: dict[str, Any]) -> dict[str, Any]:
 
 def _letters_already_sent(project: Project, outgoing_id: str, rows: list[Any]) -> dict[tuple[str, str], str]:
     """(request reference, letter title) -> letter reference, from the outgoing register."""
-    from .register_rows import check_row
+    from ..registers.rows import check_row
 
     sent: dict[tuple[str, str], str] = {}
     for row in rows:
@@ -162,7 +162,7 @@ def _write_letters(
     project: Project, out: Any, outgoing_id: str, pending: list[_Letter], out_dir: Path, today: date
 ) -> tuple[tuple[Path, Path] | None, list[tuple[_Letter, str]]]:
     """Allocate references, render into a staging folder, append outgoing rows; the caller commits."""
-    from .register_rows import row_for
+    from ..registers.rows import row_for
 
     if not pending:
         return None, []

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .errors import OutputError, UsageError
-from .project import Project, RegisterColumn
-from .registers import CellValue, RegisterError, Row, read_register
-from .text import normalise_spaces
+from ..config.project import Project, RegisterColumn
+from ..content.text import normalise_spaces
+from ..errors import OutputError, UsageError
+from ..registers.engine import CellValue, RegisterError, Row, read_register
 
 __all__ = ["format_table", "register_path", "show_register", "status_label"]
 

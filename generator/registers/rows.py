@@ -15,13 +15,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import DataError, Problem
-from .model import FieldsOf
-from .project import Project, RegisterColumn
-from .records import FieldIssue, is_empty
-from .registers import CellValue
-from .text import add_days, format_hijri, normalise_spaces, to_display_digits
-from .validate import (
+from ..config.model import FieldsOf
+from ..config.project import Project, RegisterColumn
+from ..content.records import FieldIssue, is_empty
+from ..content.text import add_days, format_hijri, normalise_spaces, to_display_digits
+from ..content.validate import (
     MSG_NOT_INTEGER,
     FieldError,
     check_choice,
@@ -29,6 +27,8 @@ from .validate import (
     check_multi_choice,
     check_yes_no,
 )
+from ..errors import DataError, Problem
+from .engine import CellValue
 
 __all__ = [
     "MULTI_SEPARATOR",

@@ -16,10 +16,10 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel, ValidationError
 
-from .context import GLOBAL_NAMES
-from .errors import Problem, ProjectError, UsageError
+from ..content.context import GLOBAL_NAMES
+from ..content.wording import placeholders
+from ..errors import Problem, ProjectError, UsageError
 from .model import Column, Document, FieldDef, FieldsOf, Policy, Register
-from .wording import placeholders
 from .yamlio import Loaded, Loc, load_yaml, loc_text
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, Problem, ProjectError
-from .model import Document, FieldDef, Policy
+from ..config.model import Document, FieldDef, Policy
+from ..config.yamlio import Loaded
+from ..errors import DataError, Problem, ProjectError
 from .text import Calendar, clean_name
 from .validate import (
     FieldError,
@@ -31,7 +32,6 @@ from .validate import (
     check_text,
     check_yes_no,
 )
-from .yamlio import Loaded
 
 MSG_REQUIRED = "هذا الحقل مطلوب"
 MSG_UNKNOWN_FIELD = "حقل غير معروف في هذا النموذج؛ الحقول المعروفة هي أسماء الحقول في `wathiqa example`"
@@ -180,7 +180,7 @@ def _load_structured(path: Path) -> Loaded:
     if path.suffix.lower() not in (".yml", ".yaml", ".json"):
         raise DataError("", [Problem(str(path), None, None, "", "نوع الملف غير مدعوم؛ المتوقع .yml أو .json")])
     try:
-        from .yamlio import load_yaml
+        from ..config.yamlio import load_yaml
 
         return load_yaml(path)
     except ProjectError as err:  # the same faults, but in case data: exit 2 as data, not as policy

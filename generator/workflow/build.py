@@ -12,10 +12,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from .context import build_view
-from .errors import UsageError
-from .output import atomic_write_bytes, ensure_writable_dir, staged_dir
-from .project import Project
+from ..config.project import Project
+from ..content.context import build_view
+from ..errors import UsageError
+from .folders import atomic_write_bytes, ensure_writable_dir, staged_dir
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None) -> list[Path]:
     """Write the blank kit under ``out_dir``; return the files written."""
     wanted = _select(project, only)
-    from .render.docx import DocxRenderer
-    from .render.pdf import PdfRenderer
-    from .render.xlsx import build_register
+    from ..render.docx import DocxRenderer
+    from ..render.pdf import PdfRenderer
+    from ..render.xlsx import build_register
 
     ensure_writable_dir(out_dir)
     pdf = PdfRenderer(project)
@@ -59,8 +59,8 @@ def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None
 def _refresh_lists(project: Project, reg_id: str, target: Path) -> bool:
     """An existing register keeps its rows; only its dropdown lists follow the policy. A register that is
     locked or open in Excel is left for the next build, with a warning, rather than failing the kit."""
-    from .register_lists import refresh_lists
-    from .registers import RegisterError
+    from ..registers.engine import RegisterError
+    from ..registers.lists import refresh_lists
 
     try:
         updated = refresh_lists(project, reg_id, target)

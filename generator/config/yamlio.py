@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Problem, ProjectError
+from ..errors import Problem, ProjectError
 
 Loc = tuple[str | int, ...]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-from .model import Document, Policy
+from ..config.model import Document, Policy
 
 
 def example_fields(document: Document) -> list[tuple[str, str | list[str]]]:

@@ -16,13 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from .context import DocumentView, build_view
-from .errors import DataError, Problem
-from .model import Document
-from .output import ensure_writable_dir, staged_dir
-from .project import Project
-from .records import BatchRow, FieldIssue, check_record, read_batch
-from .validate import FieldError, check_text
+from ..config.model import Document
+from ..config.project import Project
+from ..content.context import DocumentView, build_view
+from ..content.records import BatchRow, FieldIssue, check_record, read_batch
+from ..content.validate import FieldError, check_text
+from ..errors import DataError, Problem
+from .folders import ensure_writable_dir, staged_dir
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def merge_batch(
     if not items:
         raise DataError("لا يوجد أي صف صالح، ولم يُكتب أي ملف", [])
 
-    from .render.docx import DocxRenderer
-    from .render.pdf import PdfRenderer
+    from ..render.docx import DocxRenderer
+    from ..render.pdf import PdfRenderer
 
     pdf = PdfRenderer(project)
     docx = DocxRenderer(project)

@@ -1,0 +1,5 @@
+"""The `wathiqa` command line: a thin layer over the library API."""
+
+from .main import main
+
+__all__ = ["main"]
