@@ -1,7 +1,7 @@
 """The naive way to append a register row, kept as the baseline that the register engine must beat.
 
 openpyxl parses the whole workbook, appends, and rewrites every part (dropping shapes and some extensions on
-the way): that is what a register append would cost without :mod:`generator.registers.engine`.
+the way): that is what a register append would cost without :mod:`generator.registers`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from generator.registers.engine import CellValue
+from generator.registers import CellValue
 
 
 def naive_append(path: Path, values: Mapping[str, CellValue]) -> None:

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.table import Table
 
 from bench.register_baseline import naive_append
-from generator.registers.engine import CellValue, open_register
+from generator.registers import CellValue, open_register
 
 log = logging.getLogger(__name__)
 

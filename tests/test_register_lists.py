@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from generator.cli.main import main
 from generator.config.project import Project, load_project
-from generator.registers.engine import RegisterError, RegisterOpenInExcelError, open_register, read_register
+from generator.registers import RegisterError, RegisterOpenInExcelError, open_register, read_register
 from generator.registers.lists import refresh_lists
 from generator.registers.rows import row_for
 from generator.render.xlsx import LISTS_SHEET, build_register, list_ranges

@@ -16,7 +16,7 @@ from generator.cli.tables import format_table, show_register, status_label
 from generator.config.project import Project, RegisterColumn, load_project
 from generator.content.text import format_hijri
 from generator.errors import DataError, OutputError, UsageError
-from generator.registers.engine import open_register, read_register
+from generator.registers import open_register, read_register
 from generator.registers.rows import cells_for, check_row, record_from_row, register_column, row_for
 from generator.render.xlsx import build_register
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # until `make setup` installs the package (pip install -e .)
     sys.path.insert(0, str(ROOT))
 
-from generator.registers.engine import (  # noqa: E402
+from generator.registers import (  # noqa: E402
     RegisterCorruptError,
     RegisterError,
     RegisterLockedError,
@@ -383,7 +383,7 @@ APPENDER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {root!r})
-    from generator.registers.engine import open_register
+    from generator.registers import open_register
     with open_register(sys.argv[1], timeout=60) as reg:
         n = reg.next_sequence("الرقم المرجعي", "REQ-1448-")
         reg.append({{"الرقم المرجعي": f"REQ-1448-{{n:05d}}", "اسم المتقدم": sys.argv[2]}})
@@ -407,14 +407,14 @@ KILLED_APPENDER = textwrap.dedent(
     """
     import os, sys, time
     sys.path.insert(0, {root!r})
-    from generator.registers import engine as registers
+    from generator.registers import open_register, package
 
     def stuck(src, dst):
         open(sys.argv[2], "w").close()
         time.sleep(60)
 
-    registers.os.replace = stuck
-    with registers.open_register(sys.argv[1]) as reg:
+    package.os.replace = stuck  # the swap: the writer is killed when it is about to replace the register
+    with open_register(sys.argv[1]) as reg:
         reg.append({{"الرقم المرجعي": "REQ-1448-99999"}})
     """
 )

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from generator.cli.main import main
 from generator.config.project import load_project
-from generator.registers.engine import open_register, read_register
+from generator.registers import open_register, read_register
 from tests.project_fixture import ROOT
 
 POLICY = str(ROOT / "policies" / "policy.yml")

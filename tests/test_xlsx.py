@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from generator.config.project import Project, RegisterColumn, load_project
 from generator.content.text import format_hijri
-from generator.registers.engine import open_register, read_register
+from generator.registers import open_register, read_register
 from generator.registers.rows import record_from_row, row_for
 from generator.render.xlsx import (
     DATE_FORMAT,

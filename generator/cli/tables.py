@@ -16,7 +16,7 @@ from typing import TextIO
 from ..config.project import Project, RegisterColumn
 from ..content.text import normalise_spaces
 from ..errors import OutputError, UsageError
-from ..registers.engine import CellValue, RegisterError, Row, read_register
+from ..registers import CellValue, RegisterError, Row, read_register
 
 __all__ = ["format_table", "register_path", "show_register", "status_label"]
 

@@ -27,7 +27,8 @@ from ..render.xlsx import (
     list_validation,
     lists_sheet_xml,
 )
-from .engine import ListValidation, RegisterError, RegisterTransaction, open_register
+from .errors import RegisterError
+from .transaction import ListValidation, RegisterTransaction, open_register
 
 __all__ = ["refresh_lists"]
 

@@ -28,7 +28,7 @@ from ..content.validate import (
     check_yes_no,
 )
 from ..errors import DataError, Problem
-from .engine import CellValue
+from .cells import CellValue
 
 __all__ = [
     "MULTI_SEPARATOR",

@@ -59,7 +59,7 @@ def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None
 def _refresh_lists(project: Project, reg_id: str, target: Path) -> bool:
     """An existing register keeps its rows; only its dropdown lists follow the policy. A register that is
     locked or open in Excel is left for the next build, with a warning, rather than failing the kit."""
-    from ..registers.engine import RegisterError
+    from ..registers import RegisterError
     from ..registers.lists import refresh_lists
 
     try:

@@ -47,7 +47,7 @@ def _letter_documents(project: Project) -> dict[tuple[str, str], Document]:
 
 def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str:
     """Write the pending decision letters; return a summary for the terminal."""
-    from ..registers.engine import open_register, read_register
+    from ..registers import open_register, read_register
     from ..registers.rows import cells_for, check_row
 
     today = today or date.today()

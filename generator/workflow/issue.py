@@ -98,7 +98,7 @@ def issue_record(
     project: Project, document: Document, record: Mapping[str, Any], out_dir: Path, *, today: date
 ) -> IssueResult:
     """Issue one validated record: the reference, the case folder and the register row, all or nothing."""
-    from ..registers.engine import open_register
+    from ..registers import open_register
     from ..registers.rows import row_for
 
     assert document.numbering is not None and document.register_id is not None

@@ -1,0 +1,187 @@
+"""The one zip reader and writer of Office packages (.xlsx, .docx): members kept as compressed streams.
+
+``zipfile`` cannot copy a member without decompressing and recompressing it, which costs time and changes
+bytes. Here a package is read as a list of :class:`Member` (the member's metadata and its compressed stream as
+stored), and written back with each stream copied as is: only the parts a caller changed are deflated again.
+The writer lays out a plain archive as ``zipfile`` does (local headers with the sizes up front, then the
+central directory, no zip64), so a member keeps every byte of its metadata, DOS timestamp included.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+__all__ = [
+    "ArchiveError",
+    "DateTime",
+    "Member",
+    "deflated",
+    "plain_info",
+    "read_members",
+    "stored",
+    "write_zip",
+    "zip_bytes",
+]
+
+DateTime = tuple[int, int, int, int, int, int]
+"""A member's time as ``zipfile`` keeps it: year, month, day, hour, minute, second."""
+
+
+class ArchiveError(ValueError):
+    """Raised when a zip member cannot be copied as stored (encrypted, or a local header that is not one)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One zip member as stored: its metadata and its compressed stream, copied as is when unchanged."""
+
+    info: zipfile.ZipInfo
+    raw: bytes
+
+    @property
+    def name(self) -> str:
+        return self.info.filename
+
+    def data(self) -> bytes:
+        """The member's uncompressed bytes (stored or deflated members only)."""
+        if self.info.compress_type == zipfile.ZIP_STORED:
+            return self.raw
+        return zlib.decompress(self.raw, -15)
+
+
+def read_members(blob: bytes) -> tuple[zipfile.ZipFile, list[Member]]:
+    """The archive (to read parts from) and its members in order, each with its compressed bytes.
+
+    Raises ``zipfile.BadZipFile``, ``struct.error`` or ``ValueError`` (:class:`ArchiveError` among them)
+    when ``blob`` is not a readable archive.
+    """
+    zf = zipfile.ZipFile(io.BytesIO(blob))
+    members = []
+    for info in zf.infolist():
+        if info.flag_bits & 0x1:
+            raise ArchiveError(f"{info.filename} is encrypted")
+        off = info.header_offset
+        if blob[off : off + 4] != b"PK\x03\x04":
+            raise ArchiveError(f"bad local header for {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", blob[off + 26 : off + 30])
+        start = off + 30 + name_len + extra_len
+        members.append(Member(info, blob[start : start + info.compress_size]))
+    return zf, members
+
+
+def _dos_stamp(date_time: DateTime) -> tuple[int, int]:
+    y, mo, d, h, mi, s = date_time
+    return (h << 11) | (mi << 5) | (s // 2), (max(y - 1980, 0) << 9) | (mo << 5) | d
+
+
+def write_zip(out: BinaryIO, members: Iterable[Member]) -> None:
+    """Write a plain (non-zip64) archive: local headers with sizes up front, then the central directory.
+
+    Raises :class:`ArchiveError` if a member or the archive reaches 4 GiB, which needs zip64.
+    """
+    central = bytearray()
+    offset = 0
+    count = 0
+    for m in members:
+        info = m.info
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        flags = info.flag_bits & ~0x8  # sizes are known: no data descriptor
+        if max(info.compress_size, info.file_size, offset) >= 0xFFFFFFFF:
+            raise ArchiveError(f"{info.filename}: too large for a zip archive without zip64")
+        dos_time, dos_date = _dos_stamp(info.date_time)
+        head = struct.pack(
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            info.extract_version,
+            flags,
+            info.compress_type,
+            dos_time,
+            dos_date,
+            info.CRC,
+            info.compress_size,
+            info.file_size,
+            len(name),
+            0,
+        )
+        out.write(head)
+        out.write(name)
+        out.write(m.raw)
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                (info.create_system << 8) | info.create_version,
+                info.extract_version,
+                flags,
+                info.compress_type,
+                dos_time,
+                dos_date,
+                info.CRC,
+                info.compress_size,
+                info.file_size,
+                len(name),
+                0,
+                0,
+                0,
+                info.internal_attr,
+                info.external_attr,
+                offset,
+            )
+            + name
+        )
+        offset += len(head) + len(name) + len(m.raw)
+        count += 1
+    out.write(central)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), offset, 0))
+
+
+def zip_bytes(members: Iterable[Member]) -> bytes:
+    """The archive of ``members`` as bytes (see :func:`write_zip`)."""
+    out = io.BytesIO()
+    write_zip(out, members)
+    return out.getvalue()
+
+
+def plain_info(name: str, date_time: DateTime, *, create_system: int) -> zipfile.ZipInfo:
+    """Metadata that depends on the name and the given time only, so that the same parts give the same bytes:
+    version 2.0, no flags but UTF-8 for a non-ASCII name, permissions 0644, made on ``create_system`` (0 DOS,
+    3 Unix)."""
+    info = zipfile.ZipInfo(name, date_time)
+    info.create_system = create_system
+    info.create_version = info.extract_version = 20
+    info.flag_bits = 0 if name.isascii() else 0x800
+    info.internal_attr = 0
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def deflated(info: zipfile.ZipInfo, data: bytes, level: int) -> Member:
+    """``data`` deflated at ``level`` as a member with the name, time, system and attributes of ``info``."""
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    raw = comp.compress(data) + comp.flush()
+    new = zipfile.ZipInfo(info.orig_filename, info.date_time)
+    new.flag_bits = info.flag_bits & 0x800
+    new.compress_type = zipfile.ZIP_DEFLATED
+    new.create_system, new.create_version = info.create_system, info.create_version
+    new.extract_version = max(info.extract_version, 20)
+    new.internal_attr, new.external_attr = info.internal_attr, info.external_attr
+    new.CRC, new.compress_size, new.file_size = zlib.crc32(data), len(raw), len(data)
+    return Member(new, raw)
+
+
+def stored(info: zipfile.ZipInfo, data: bytes) -> Member:
+    """``data`` stored uncompressed (a PNG is compressed already) with the metadata of ``info``."""
+    new = zipfile.ZipInfo(info.orig_filename, info.date_time)
+    new.flag_bits = info.flag_bits & 0x800
+    new.compress_type = zipfile.ZIP_STORED
+    new.create_system, new.create_version = info.create_system, info.create_version
+    new.extract_version = info.extract_version
+    new.internal_attr, new.external_attr = info.internal_attr, info.external_attr
+    new.CRC, new.compress_size, new.file_size = zlib.crc32(data), len(data), len(data)
+    return Member(new, data)
