@@ -41,7 +41,9 @@ from generator.content.text import (
     to_ascii_digits,
     to_display_digits,
     to_hijri,
+    today,
 )
+from generator.errors import UsageError
 
 # Checked against the Umm al-Qura calendar: 1 Muharram 1446 and 1 Ramadan 1445 as announced in the Kingdom.
 NEW_YEAR_1446 = date(2024, 7, 7)
@@ -233,3 +235,23 @@ def test_parse_of_formatted_hijri(d: date, digits: DigitStyle, calendar: Calenda
 @given(supported_dates)
 def test_iso_text_parses_back(d: date) -> None:
     assert parse_date(d.isoformat(), "gregorian") == d
+
+
+# --- today --------------------------------------------------------------------------------------------------
+
+
+def test_today_is_the_system_day_unless_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WATHIQA_TODAY", raising=False)
+    before = date.today()
+    assert today() in (before, date.today())  # the system clock may cross midnight between the two reads
+    monkeypatch.setenv("WATHIQA_TODAY", "2026-11-30")
+    assert today() == date(2026, 11, 30)
+    assert to_hijri(today()) == (1448, 6, 20)
+
+
+@pytest.mark.parametrize("value", ["30/11/2026", "2026-02-30", "tomorrow"])
+def test_a_bad_fixed_day_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("WATHIQA_TODAY", value)
+    with pytest.raises(UsageError) as caught:
+        today()
+    assert str(caught.value) == f"WATHIQA_TODAY={value!r}: expected a date as YYYY-MM-DD"

@@ -22,7 +22,13 @@ from tests.project_fixture import ROOT
 
 POLICY = str(ROOT / "policies" / "policy.yml")
 PROJECT = load_project(POLICY)
-TODAY = date(2026, 11, 24)  # 14 Jumada al-Akhirah 1448
+TODAY = date(2026, 11, 30)  # 20 Jumada al-Akhirah 1448: every test here runs on this day (WATHIQA_TODAY)
+
+
+@pytest.fixture(autouse=True)
+def fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day the office works in these tests, for the CLI in-process and the processes it starts alike."""
+    monkeypatch.setenv("WATHIQA_TODAY", TODAY.isoformat())
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -55,7 +61,7 @@ def test_issue_application_produces_every_file_and_one_row(tmp_path: Path) -> No
                                "--policy", POLICY)
     assert (status, err) == (0, "")
     reference, folder = printed.splitlines()
-    assert re.fullmatch(r"REQ-1448-00001|REQ-\d{4}-00001", reference)
+    assert reference == "REQ-1448-00001"
     assert Path(folder) == out / "cases" / reference
     names = sorted(p.name for p in Path(folder).iterdir())
     assert names == sorted([f"{d}.{s}" for d in ("application", "declaration", "acknowledgment") for s in ("pdf", "docx")]
@@ -67,12 +73,24 @@ def test_issue_application_produces_every_file_and_one_row(tmp_path: Path) -> No
     assert row["رقم الهوية الوطنية أو الإقامة"] == "1000000008"
     assert row["رقم الجوال"] == "0501234567"
     assert row["حالة الطلب"] == "مستلم"
-    assert isinstance(row["أقرب موعد للرد"], date)
-    assert (row["أقرب موعد للرد"] - row["تاريخ الاستلام"]).days == 14
+    assert row["تاريخ الاستلام"] == TODAY
+    assert row["أقرب موعد للرد"] == date(2026, 12, 14)
     ack = page_texts(Path(folder) / "acknowledgment.pdf")
     assert len(ack) == 1 and reference in ack[0]
     record = json.loads((Path(folder) / "record.json").read_text(encoding="utf-8"))
     assert record["national_id"] == "1000000008"
+
+
+def test_the_reference_carries_the_hijri_year_of_the_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """15 Muharram 1449: the first request of a new Hijri year is REQ-1449-00001, dated that day."""
+    monkeypatch.setenv("WATHIQA_TODAY", "2027-06-20")
+    out = tmp_path / "out"
+    status, printed, err = run("issue", "application", "--data", str(example_file(tmp_path)), "--out", str(out),
+                               "--policy", POLICY)
+    assert (status, err) == (0, "")
+    assert printed.splitlines()[0] == "REQ-1449-00001"
+    _, rows = read_register(out / "registers" / "requests.xlsx")
+    assert rows[0].values["تاريخ الاستلام"] == date(2027, 6, 20)
 
 
 def test_issue_with_invalid_data_changes_nothing(tmp_path: Path) -> None:
@@ -163,7 +181,7 @@ def test_merge_300_letters(tmp_path: Path) -> None:
                                "--policy", POLICY)
     assert status == 0, err
     [folder] = list((out / "batches").iterdir())
-    assert folder.name == f"acknowledgment-{date.today():%Y%m%d}-1"
+    assert folder.name == "acknowledgment-20261130-1"
     texts = page_texts(folder / "print.pdf")
     assert len(texts) == 300
     for n in (1, 2, 150, 299, 300):
@@ -230,7 +248,7 @@ def test_decide_sends_each_letter_once(tmp_path: Path) -> None:
     for ref in refs[:2]:
         assert by_ref[ref]["حالة الطلب"] == "تم الرد"
         assert by_ref[ref]["رقم خطاب الرد"].startswith("OUT-")
-        assert by_ref[ref]["تاريخ الرد"] == date.today()
+        assert by_ref[ref]["تاريخ الرد"] == TODAY
     assert "رقم خطاب الرد" not in by_ref[refs[2]] or not by_ref[refs[2]].get("رقم خطاب الرد")
     letters = [p.name for p in (out / "cases" / refs[1]).iterdir() if p.name.startswith("OUT-")]
     assert len(letters) == 1 and letters[0].endswith("decision-reject.pdf")

@@ -6,12 +6,15 @@ isolated Latin run looks the same in the PDF, the DOCX, the register and the on-
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, timedelta
 from typing import Final, Literal
 
 from hijridate import Gregorian, Hijri
 from markupsafe import Markup, escape
+
+from generator.errors import UsageError
 
 __all__ = [
     "ARABIC_INDIC_DIGITS",
@@ -24,6 +27,7 @@ __all__ = [
     "PDI",
     "PERSIAN_DIGITS",
     "TATWEEL",
+    "TODAY_VARIABLE",
     "ZERO_WIDTH",
     "Calendar",
     "DateError",
@@ -47,6 +51,7 @@ __all__ = [
     "to_ascii_digits",
     "to_display_digits",
     "to_hijri",
+    "today",
 ]
 
 DigitStyle = Literal["arabic", "latin"]
@@ -148,6 +153,26 @@ class DateOutOfRangeError(DateError):
 
 MIN_HIJRI_YEAR: Final = 1343
 MAX_HIJRI_YEAR: Final = 1500
+
+
+TODAY_VARIABLE: Final = "WATHIQA_TODAY"
+"""Environment variable that fixes "today" (``YYYY-MM-DD``), for tests and for reprinting a day's papers."""
+
+
+def today() -> date:
+    """The issue date of what is made now: ``WATHIQA_TODAY`` when set (tests, reprints), else the system's day.
+
+    Every "today" of the workflows comes from here, so that a test run across midnight, or a reprint of last
+    Tuesday's letters, gets one fixed day for references, register dates and batch folder names.
+    """
+    fixed = os.environ.get(TODAY_VARIABLE)
+    if not fixed:
+        return date.today()
+    try:
+        return date.fromisoformat(fixed)
+    except ValueError as err:
+        msg = f"{TODAY_VARIABLE}={fixed!r}: expected a date as YYYY-MM-DD"
+        raise UsageError(msg) from err
 
 
 def _plain_date(h: Hijri) -> date:

@@ -25,6 +25,7 @@ from ..config.project import Project
 from ..content.context import build_view
 from ..content.records import check_record
 from ..content.text import to_hijri
+from ..content.text import today as issue_day
 from ..errors import DataError, OutputError, Problem
 from .issue import CaseRenderers, ensure_register, reference_label, register_path
 from .merge import batch_folder
@@ -50,7 +51,7 @@ def decide(project: Project, out_dir: Path, *, today: date | None = None) -> str
     from ..registers import open_register, read_register
     from ..registers.rows import cells_for, check_row
 
-    today = today or date.today()
+    today = today or issue_day()
     letters_by_decision = _letter_documents(project)
     registers = sorted({register_id for register_id, _ in letters_by_decision})
     lines: list[str] = []

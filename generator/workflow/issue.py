@@ -24,6 +24,7 @@ from ..config.project import Project
 from ..content.context import build_view
 from ..content.records import load_record_file, record_to_json, validate_record
 from ..content.text import to_hijri
+from ..content.text import today as issue_day
 from ..errors import OutputError, UsageError
 from .folders import ensure_writable_dir
 
@@ -58,7 +59,7 @@ def issue_case(
     document = issuable(project, doc_id)
     loaded = load_record_file(data_path)
     record = validate_record(document, project.policy, loaded.data, source=loaded)
-    return issue_record(project, document, record, out_dir, today=today or date.today())
+    return issue_record(project, document, record, out_dir, today=today or issue_day())
 
 
 def register_path(out_dir: Path, register_id: str) -> Path:

@@ -20,6 +20,7 @@ from ..config.model import Document
 from ..config.project import Project
 from ..content.context import DocumentView, build_view
 from ..content.records import BatchRow, FieldIssue, check_record, read_batch
+from ..content.text import today as issue_day
 from ..content.validate import FieldError, check_text
 from ..errors import DataError, Problem
 from .folders import ensure_writable_dir, staged_dir
@@ -120,7 +121,7 @@ def merge_batch(
 ) -> MergeSummary:
     """Validate every record of the batch file, then write the batch folder; see the module docstring."""
     document = project.document(doc_id)
-    today = today or date.today()
+    today = today or issue_day()
     rows = list(read_batch(data_path))
     if not rows:
         raise DataError("", [Problem(str(data_path), None, None, "", "الملف لا يحتوي على أي سجل")])
