@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("register_id", metavar="REGISTER_ID")
     p.add_argument("--status", help="only rows with this status (id or Arabic label)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p = command("report", "the office's figures for a period: reports/PERIOD/report.pdf and report.xlsx")
+    p.add_argument("--period", help="1448-06, 2026-11, 1448-Q2, 1448 or 2026 (default: this month)")
+    p.add_argument("--from", dest="start", metavar="DATE", help="first day (with --to)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day (with --from)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--evidence", action="store_true", help="also write the evidence zip of the period")
     return parser
 
 
@@ -141,6 +147,17 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from .tables import show_register
 
         show_register(project, args.register_id, args.out, status=args.status, out=out)
+        return 0
+    if args.command == "report":
+        from ..reports import run_report
+
+        report = run_report(
+            project, args.out, period=args.period, start=args.start, end=args.end, evidence=args.evidence
+        )
+        for path in report.files:
+            print(path, file=out)
+        if report.report.uncounted:
+            print(f"{len(report.report.uncounted)} row(s) could not be counted; the report lists them", file=out)
         return 0
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
 

@@ -1,0 +1,528 @@
+"""The office's figures: one pure computation from register rows, for the PDF, the XLSX and the web page.
+
+Input is what the registers hold, read as records (``registers.rows.check_row``): option ids, dates,
+numbers. Nothing here reads a file. A row that cannot be counted (no date, text in a date column, a label no
+longer in the policy, a rating outside the scale) is kept aside with its reasons, never silently dropped; a
+blank cell in a counted column is counted as «not stated» so that every table adds up to its total.
+
+Rows of a period are those whose date (receipt, contact, sending) falls in it. Decisions and replies are
+taken "as of" the end of the period (or today, for a period not yet over), so a past period's report does
+not change when later decisions are written.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..config.project import Project, RegisterColumn
+from ..content.records import is_empty
+from ..registers.engine import CellValue, Row
+from ..registers.rows import check_row
+from .periods import Period
+
+__all__ = [
+    "AGE_BANDS",
+    "REGISTERS",
+    "UNSTATED",
+    "ContactFigures",
+    "Entry",
+    "Figures",
+    "OutgoingFigures",
+    "PendingRow",
+    "RatingStats",
+    "Report",
+    "RequestFigures",
+    "SatisfactionFigures",
+    "Uncounted",
+    "VolunteerFigures",
+    "Waiting",
+    "compute_report",
+]
+
+UNSTATED = ""
+"""The key under which blank cells of a counted column are counted."""
+
+AGE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 14), (15, 30), (31, 60), (61, None))
+"""Days an awaiting request has waited: 0-14, 15-30, 31-60, over 60."""
+
+OLDEST_SHOWN = 10
+"""How many of the longest-waiting requests are listed by name."""
+
+
+@dataclass(frozen=True)
+class _Use:
+    """What the report reads from one register: the date that places a row in a period, and the columns."""
+
+    date_columns: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+REGISTERS: dict[str, _Use] = {
+    "requests": _Use(
+        ("received_on",),
+        (
+            "reference",
+            "channel",
+            "request_type",
+            "city",
+            "age_group",
+            "decision",
+            "decision_date",
+            "answered_on",
+            "applicant_name",
+        ),
+    ),
+    "contacts": _Use(
+        ("contact_date", "received_on"),
+        ("reference", "channel", "direction", "needs_follow_up", "follow_up_date", "referred"),
+    ),
+    "referrals": _Use(("referred_on",), ("reference", "answered_on")),
+    "satisfaction": _Use(("received_on",), ("reference", "service", "channel", "comments")),
+    "volunteers": _Use(("received_on",), ("reference", "skills", "availability")),
+    "outgoing": _Use(("sent_on",), ("reference", "document")),
+}
+"""The registers the report reads, by id; the satisfaction register's rating columns are read too."""
+
+
+# --------------------------------------------------------------------------------------------- input
+@dataclass(frozen=True)
+class PendingRow:
+    """A register row waiting in the office database's journal (the register was open in Excel).
+
+    The office database hands these over as ``(register_id, values by column label)``; they are counted like
+    written rows, and marked.
+    """
+
+    register_id: str
+    values: Mapping[str, CellValue]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One counted row: its record (column id -> value), its date, and where it came from."""
+
+    register_id: str
+    row: int | None
+    """Row number in the sheet; None for a pending row."""
+    day: date
+    record: dict[str, Any]
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class Uncounted:
+    """A row that could not be counted, and why (Arabic, one reason per cell)."""
+
+    register_id: str
+    row: int | None
+    reference: str
+    reasons: tuple[str, ...]
+    day: date | None
+    """The row's date when it is readable: the row belongs to that date's report, else to every report."""
+    pending: bool = False
+
+
+# --------------------------------------------------------------------------------------------- figures
+@dataclass(frozen=True)
+class Waiting:
+    """An awaiting request: who and for how long."""
+
+    reference: str
+    name: str
+    received_on: date
+    days: int
+    pending: bool
+
+
+@dataclass(frozen=True)
+class RatingStats:
+    """Answers on the rating scale: how many, their mean, how many of each score, the share satisfied."""
+
+    count: int
+    mean: float | None
+    distribution: tuple[int, ...]
+    """Answers per score, 1 first."""
+    satisfied: int
+    """Answers in the top two scores (4 or 5 on a 1-5 scale)."""
+    respondents: int = 0
+
+    @property
+    def satisfied_share(self) -> float | None:
+        return None if not self.count else self.satisfied / self.count
+
+
+@dataclass(frozen=True)
+class RequestFigures:
+    received: int
+    by_channel: dict[str, int]
+    by_type: dict[str, int]
+    by_city: dict[str, int]
+    by_age_group: dict[str, int]
+    accepted: int
+    rejected: int
+    awaiting: int
+    reply_days: tuple[int, ...]
+    """Days from receipt to reply of the period's answered requests, sorted."""
+    awaiting_by_age: tuple[int, ...]
+    """The whole backlog at the end of the period (whenever received), per :data:`AGE_BANDS`."""
+    oldest: tuple[Waiting, ...]
+
+    @property
+    def replied(self) -> int:
+        return len(self.reply_days)
+
+    @property
+    def reply_median(self) -> float | None:
+        return statistics.median(self.reply_days) if self.reply_days else None
+
+    @property
+    def reply_min(self) -> int | None:
+        return self.reply_days[0] if self.reply_days else None
+
+    @property
+    def reply_max(self) -> int | None:
+        return self.reply_days[-1] if self.reply_days else None
+
+    def replies_before(self, days: int) -> int:
+        return sum(1 for d in self.reply_days if d < days)
+
+
+@dataclass(frozen=True)
+class ContactFigures:
+    total: int
+    by_channel: dict[str, dict[str, int]]
+    """channel -> direction -> count."""
+    by_direction: dict[str, int]
+    follow_ups: int
+    follow_ups_due: int
+    follow_ups_overdue: int
+    follow_ups_undated: int
+    referred: int
+    referrals: int
+    """Rows of the referrals register dated in the period."""
+    referrals_answered: int
+
+
+@dataclass(frozen=True)
+class SatisfactionFigures:
+    respondents: int
+    items: dict[str, RatingStats]
+    """Rating column id -> stats."""
+    by_service: dict[str, RatingStats]
+    by_channel: dict[str, RatingStats]
+    overall: RatingStats
+    comments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VolunteerFigures:
+    total: int
+    by_skill: dict[str, int]
+    by_availability: dict[str, int]
+
+
+@dataclass(frozen=True)
+class OutgoingFigures:
+    total: int
+    by_kind: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure of one period."""
+
+    period: Period
+    as_of: date
+    requests: RequestFigures
+    contacts: ContactFigures
+    satisfaction: SatisfactionFigures
+    volunteers: VolunteerFigures
+    outgoing: OutgoingFigures
+    pending: dict[str, int]
+    """Rows counted from the journal, by register id."""
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.requests.received
+            or self.contacts.total
+            or self.contacts.referrals
+            or self.satisfaction.respondents
+            or self.volunteers.total
+            or self.outgoing.total
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures of a period with the previous period beside them, and the rows that could not be counted."""
+
+    current: Figures
+    previous: Figures
+    uncounted: tuple[Uncounted, ...]
+    rating_columns: tuple[RegisterColumn, ...]
+    today: date
+    scale: int = 5
+    read: dict[str, int] = field(default_factory=dict)
+    """Rows read per register (written and pending)."""
+
+
+# --------------------------------------------------------------------------------------------- reading rows
+def _reference(values: Mapping[str, CellValue], columns: Sequence[RegisterColumn]) -> str:
+    for column in columns:
+        if column.type == "reference":
+            value = values.get(column.label)
+            return "" if is_empty(value) else str(value)
+    return ""
+
+
+def entries(
+    project: Project,
+    register_id: str,
+    rows: Iterable[Row | PendingRow],
+    *,
+    missing_date_ar: str,
+) -> tuple[list[Entry], list[Uncounted]]:
+    """The rows of one register as records; rows with a value that cannot be read are set aside.
+
+    Only the columns the report uses are read, so a mistake in a column it ignores does not keep a row out.
+    """
+    use = REGISTERS[register_id]
+    columns = project.register_columns(register_id)
+    by_id = {c.id: c for c in columns}
+    wanted = {*use.columns, *use.date_columns}
+    if register_id == "satisfaction":
+        wanted |= {c.id for c in columns if c.type == "rating"}
+    labels = [by_id[c].label for c in wanted if c in by_id]
+    date_ids = [c for c in use.date_columns if c in by_id]
+    good: list[Entry] = []
+    bad: list[Uncounted] = []
+    for row in rows:
+        pending = isinstance(row, PendingRow)
+        number = None if isinstance(row, PendingRow) else row.number
+        values = {label: row.values.get(label) for label in labels}
+        record, issues = check_row(project, register_id, values)
+        day = next((record[c] for c in date_ids if isinstance(record.get(c), date)), None)
+        reasons = [f"{i.label}: {i.message}" for i in issues]
+        if day is None and not any(i.field_id in date_ids for i in issues):
+            reasons.append(f"{by_id[date_ids[0]].label}: {missing_date_ar}" if date_ids else missing_date_ar)
+        if reasons:
+            reference = _reference(row.values, columns)
+            bad.append(Uncounted(register_id, number, reference, tuple(reasons), day, pending))
+            continue
+        assert day is not None
+        good.append(Entry(register_id, number, day, record, pending))
+    return good, bad
+
+
+# --------------------------------------------------------------------------------------------- the figures
+def _count(values: Iterable[Any], options: Sequence[str] = ()) -> dict[str, int]:
+    """Counts per value; every option listed first (zero rows shown), blank cells under :data:`UNSTATED`."""
+    counter: Counter[str] = Counter()
+    for value in values:
+        if is_empty(value):
+            counter[UNSTATED] += 1
+        elif isinstance(value, list | tuple):
+            counter.update(str(v) for v in value)
+        else:
+            counter[str(value)] += 1
+    out = {option: counter.pop(option, 0) for option in options}
+    for key, number in sorted(counter.items(), key=lambda kv: (kv[0] == UNSTATED, -kv[1], kv[0])):
+        out[key] = number
+    return out
+
+
+def _options(project: Project, register_id: str, column_id: str) -> list[str]:
+    for column in project.register_columns(register_id):
+        if column.id == column_id and column.list:
+            return list(project.policy.lists[column.list].labels())
+    return []
+
+
+def _as_of(day: date | None, as_of: date) -> bool:
+    return day is not None and day <= as_of
+
+
+def _requests(project: Project, rows: list[Entry], period: Period, as_of: date) -> RequestFigures:
+    mine = [e for e in rows if e.day in period]
+
+    def opts(column: str) -> list[str]:
+        return _options(project, "requests", column)
+
+    decided = [e for e in mine if _decided(e, as_of)]
+    reply_days = sorted(
+        (e.record["answered_on"] - e.day).days for e in mine if _as_of(e.record.get("answered_on"), as_of)
+    )
+    backlog = [e for e in rows if e.day <= as_of and not _decided(e, as_of)]
+    waits = sorted(
+        (
+            Waiting(
+                str(e.record.get("reference", "")),
+                str(e.record.get("applicant_name", "")),
+                e.day,
+                (as_of - e.day).days,
+                e.pending,
+            )
+            for e in backlog
+        ),
+        key=lambda w: (-w.days, w.reference),
+    )
+    bands = tuple(
+        sum(1 for w in waits if low <= w.days and (high is None or w.days <= high)) for low, high in AGE_BANDS
+    )
+    return RequestFigures(
+        received=len(mine),
+        by_channel=_count((e.record.get("channel") for e in mine), opts("channel")),
+        by_type=_count((e.record.get("request_type") for e in mine), opts("request_type")),
+        by_city=_count(e.record.get("city") for e in mine),
+        by_age_group=_count((e.record.get("age_group") for e in mine), opts("age_group")),
+        accepted=sum(1 for e in decided if e.record["decision"] == "accepted"),
+        rejected=sum(1 for e in decided if e.record["decision"] != "accepted"),
+        awaiting=len(mine) - len(decided),
+        reply_days=tuple(reply_days),
+        awaiting_by_age=bands,
+        oldest=tuple(waits[:OLDEST_SHOWN]),
+    )
+
+
+def _decided(entry: Entry, as_of: date) -> bool:
+    """A decision counts once written and dated no later than ``as_of`` (an undated decision counts)."""
+    if is_empty(entry.record.get("decision")):
+        return False
+    when = entry.record.get("decision_date")
+    return when is None or when <= as_of
+
+
+def _contacts(
+    project: Project, rows: list[Entry], referrals: list[Entry], period: Period, as_of: date
+) -> ContactFigures:
+    mine = [e for e in rows if e.day in period]
+    channels = _options(project, "contacts", "channel")
+    directions = _options(project, "contacts", "direction")
+    by_channel: dict[str, dict[str, int]] = {}
+    for channel, number in _count((e.record.get("channel") for e in mine), channels).items():
+        of_channel = [e for e in mine if (e.record.get("channel") or UNSTATED) == channel]
+        by_channel[channel] = _count((e.record.get("direction") for e in of_channel), directions)
+        assert sum(by_channel[channel].values()) == number
+    follow = [e for e in mine if e.record.get("needs_follow_up") is True]
+    dated = [e.record["follow_up_date"] for e in follow if isinstance(e.record.get("follow_up_date"), date)]
+    mine_referrals = [e for e in referrals if e.day in period]
+    return ContactFigures(
+        total=len(mine),
+        by_channel=by_channel,
+        by_direction=_count((e.record.get("direction") for e in mine), directions),
+        follow_ups=len(follow),
+        follow_ups_due=sum(1 for d in dated if d >= as_of),
+        follow_ups_overdue=sum(1 for d in dated if d < as_of),
+        follow_ups_undated=len(follow) - len(dated),
+        referred=sum(1 for e in mine if e.record.get("referred") is True),
+        referrals=len(mine_referrals),
+        referrals_answered=sum(1 for e in mine_referrals if _as_of(e.record.get("answered_on"), as_of)),
+    )
+
+
+def _stats(ratings: Sequence[int], scale: int, respondents: int = 0) -> RatingStats:
+    distribution = tuple(sum(1 for r in ratings if r == score) for score in range(1, scale + 1))
+    mean = sum(ratings) / len(ratings) if ratings else None
+    satisfied = sum(1 for r in ratings if r >= scale - 1)
+    return RatingStats(len(ratings), mean, distribution, satisfied, respondents)
+
+
+def _satisfaction(
+    project: Project, rows: list[Entry], period: Period, items: Sequence[RegisterColumn], scale: int
+) -> SatisfactionFigures:
+    mine = [e for e in rows if e.day in period]
+    ids = [c.id for c in items]
+
+    def ratings_of(group: Sequence[Entry]) -> list[int]:
+        return [e.record[i] for e in group for i in ids if isinstance(e.record.get(i), int)]
+
+    def grouped(column: str) -> dict[str, RatingStats]:
+        keys = _count((e.record.get(column) for e in mine), _options(project, "satisfaction", column))
+        out = {}
+        for key in keys:
+            group = [e for e in mine if (e.record.get(column) or UNSTATED) == key]
+            out[key] = _stats(ratings_of(group), scale, len(group))
+        return out
+
+    return SatisfactionFigures(
+        respondents=len(mine),
+        items={i: _stats([e.record[i] for e in mine if isinstance(e.record.get(i), int)], scale) for i in ids},
+        by_service=grouped("service"),
+        by_channel=grouped("channel"),
+        overall=_stats(ratings_of(mine), scale, len(mine)),
+        comments=tuple(str(e.record["comments"]).strip() for e in mine if not is_empty(e.record.get("comments"))),
+    )
+
+
+def _figures(
+    project: Project,
+    rows: Mapping[str, list[Entry]],
+    period: Period,
+    today: date,
+    items: Sequence[RegisterColumn],
+    scale: int,
+) -> Figures:
+    as_of = min(period.end, today)
+    volunteers = [e for e in rows["volunteers"] if e.day in period]
+    outgoing = [e for e in rows["outgoing"] if e.day in period]
+    return Figures(
+        period=period,
+        as_of=as_of,
+        requests=_requests(project, rows["requests"], period, as_of),
+        contacts=_contacts(project, rows["contacts"], rows["referrals"], period, as_of),
+        satisfaction=_satisfaction(project, rows["satisfaction"], period, items, scale),
+        volunteers=VolunteerFigures(
+            total=len(volunteers),
+            by_skill=_count((e.record.get("skills") for e in volunteers), _options(project, "volunteers", "skills")),
+            by_availability=_count(
+                (e.record.get("availability") for e in volunteers), _options(project, "volunteers", "availability")
+            ),
+        ),
+        outgoing=OutgoingFigures(len(outgoing), _count(e.record.get("document") for e in outgoing)),
+        pending=dict(Counter(e.register_id for group in rows.values() for e in group if e.day in period and e.pending)),
+    )
+
+
+def compute_report(
+    project: Project,
+    registers: Mapping[str, Sequence[Row]],
+    period: Period,
+    *,
+    today: date,
+    missing_date_ar: str,
+    pending: Sequence[PendingRow] = (),
+) -> Report:
+    """The figures of ``period`` and of the period before it, from the rows of every register in :data:`REGISTERS`.
+
+    ``registers`` maps a register id to its rows (as ``read_register`` gives them). ``pending`` are rows the
+    office database holds for registers that were open in Excel; they are counted and marked.
+    ``missing_date_ar`` is the reason given for a row without a date (wording comes from YAML).
+    """
+    previous = period.previous()
+    counted: dict[str, list[Entry]] = {}
+    uncounted: list[Uncounted] = []
+    read: dict[str, int] = {}
+    for register_id in REGISTERS:
+        waiting = [p for p in pending if p.register_id == register_id]
+        rows: list[Row | PendingRow] = [*registers.get(register_id, ()), *waiting]
+        read[register_id] = len(rows)
+        good, bad = entries(project, register_id, rows, missing_date_ar=missing_date_ar)
+        counted[register_id] = good
+        uncounted += [item for item in bad if item.day is None or item.day in period]
+    items = tuple(c for c in project.register_columns("satisfaction") if c.type == "rating")
+    scale = len(project.policy.lists[items[0].list].items) if items and items[0].list else 5
+    return Report(
+        current=_figures(project, counted, period, today, items, scale),
+        previous=_figures(project, counted, previous, today, items, scale),
+        uncounted=tuple(uncounted),
+        rating_columns=items,
+        today=today,
+        scale=scale,
+        read=read,
+    )
