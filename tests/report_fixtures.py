@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.project import Project
-from generator.registers.engine import open_register
+from generator.registers import open_register
 from generator.render.xlsx import build_register
 
 D = date

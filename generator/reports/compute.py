@@ -21,7 +21,7 @@ from typing import Any
 
 from ..config.project import Project, RegisterColumn
 from ..content.records import is_empty
-from ..registers.engine import CellValue, Row
+from ..registers import CellValue, Row
 from ..registers.rows import check_row
 from .periods import Period
 

@@ -14,8 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from ..config.project import Project
+from ..content.text import today as default_today
 from ..errors import OutputError, UsageError
-from ..registers.engine import RegisterError, Row, read_register
+from ..registers import RegisterError, Row, read_register
 from ..workflow.folders import ensure_writable_dir, staged_dir
 from .compute import REGISTERS, PendingRow, Report, compute_report
 from .periods import Period, current_period, parse_period, period_between
@@ -79,7 +80,7 @@ def report_figures(
     ``pending`` are the office database's journal rows not yet written into their registers (issue 10):
     the office app passes them so that they are counted and marked.
     """
-    today = today or date.today()
+    today = today or default_today()
     period = period or current_period(today, project.policy.settings.calendar)
     wording = load_wording(project)
     registers = read_registers(project, out_dir, wording)
@@ -139,7 +140,7 @@ def choose_period(
         return parse_period(period)
     if start is not None and end is not None:
         return period_between(start, end, calendar)
-    return current_period(today or date.today(), calendar)
+    return current_period(today or default_today(), calendar)
 
 
 def run_report(
