@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: setup
-	$(VENV)/bin/ruff check generator tests bench templates/docx
+	$(VENV)/bin/ruff check generator tests bench
 
 typecheck: setup
 	$(VENV)/bin/mypy
@@ -47,7 +47,7 @@ pytest: setup
 
 # Regenerate the DOCX templates from the policy; this overwrites what staff changed in Word.
 templates: setup
-	$(PY) templates/docx/make_templates.py
+	$(PY) -m generator.render.docx_templates
 
 bench: setup
 	$(PY) -m bench

@@ -58,7 +58,7 @@ _ZIP_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1  # 2026-01-01 00:00, DOS format:
 _ZIP_TIME = 0
 _DEFLATE_LEVEL = 6
 QR_PICTURE = "wathiqa-qr"
-"""The ``wp:docPr`` name of the template's QR picture (see ``templates/docx/make_templates.py``)."""
+"""The ``wp:docPr`` name of the template's QR picture (made by :mod:`generator.render.docx_templates`)."""
 _QR_SCALE = 8  # pixels per module; the picture is drawn 20 mm wide whatever its pixels
 _QR_BORDER = 2  # modules of quiet zone, as on the PDF
 _NS = {

@@ -1,0 +1,255 @@
+"""WordprocessingML building blocks: runs, paragraphs, tables, with children in the order of the schema.
+
+Word rejects a file whose ``w:pPr``/``w:rPr``/``w:tblPr``/``w:trPr``/``w:tcPr`` children are out of the order
+of ECMA-376 Part 1 (wml.xsd), which LibreOffice tolerates; each builder here writes its children in that order
+and says which. Every paragraph is ``w:bidi``; every run carries ``w:rFonts`` (ascii, hAnsi, cs), ``w:sz`` and
+``w:szCs``, ``w:rtl``, ``w:cs`` and ``w:lang w:bidi="ar-SA"``; tables are ``w:bidiVisual``. Alignment is never
+``right``: inside a bidi paragraph ``left``/``right`` mean start/end, so the start is the default (no ``w:jc``)
+and only ``center`` and ``both`` are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from docx.oxml.ns import qn
+from lxml import etree
+
+Element = Any
+"""An lxml element (lxml ships no type information)."""
+
+_XML_SPACE: Final = "{http://www.w3.org/XML/1998/namespace}space"
+
+# A4 and print margins, in twentieths of a point (twips).
+PAGE_W: Final = 11906
+PAGE_H: Final = 16838
+MARGIN_SIDE: Final = 1077
+MARGIN_TOP: Final = 2041
+MARGIN_BOTTOM: Final = 1191
+TEXT_W: Final = PAGE_W - 2 * MARGIN_SIDE
+LINE: Final = 360
+"""The height of one handwritten line (18 pt, 6.4 mm)."""
+SHADE: Final = "E7EFEA"
+RULE: Final = "1F5F4A"
+GREY: Final = "404040"
+CHECKBOX: Final = "{% if o.selected %}☒{% else %}☐{% endif %}"
+
+
+def el(tag: str, attrs: dict[str, str] | None = None, *children: Element | None) -> Element:
+    """One WordprocessingML element; ``attrs`` keys are prefixed names (``w:val``); ``None`` children are left out."""
+    node = etree.Element(qn(tag), {qn(k): v for k, v in (attrs or {}).items()})
+    for child in children:
+        if child is not None:
+            node.append(child)
+    return node
+
+
+@dataclass(frozen=True)
+class Look:
+    """Fonts and sizes (half-points) of the templates: the policy's body and heading fonts."""
+
+    body: str
+    heading: str
+    size: int = 22
+    small: int = 17
+    title: int = 30
+
+
+@dataclass(frozen=True)
+class Fmt:
+    """Run formatting: size in half-points, bold, the heading font, a colour."""
+
+    size: int = 22
+    bold: bool = False
+    heading: bool = False
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Para:
+    """Paragraph formatting; lengths in twips."""
+
+    align: str | None = None
+    """``None`` is the start (the right, in a bidi paragraph); else ``center`` or ``both``."""
+    before: int = 0
+    after: int = 0
+    line: int | None = None
+    """Line height, "at least" (or "exact" with ``exact``)."""
+    exact: bool = False
+    first_indent: int = 0
+    keep_next: bool = False
+    border_bottom: bool = False
+    shade: str | None = None
+
+
+def rpr(look: Look, fmt: Fmt) -> Element:
+    """``w:rPr`` in schema order: rFonts, b, bCs, color, sz, szCs, rtl, cs, lang."""
+    font = look.heading if fmt.heading else look.body
+    return el(
+        "w:rPr",
+        None,
+        el("w:rFonts", {"w:ascii": font, "w:hAnsi": font, "w:cs": font}),
+        el("w:b") if fmt.bold else None,
+        el("w:bCs") if fmt.bold else None,
+        el("w:color", {"w:val": fmt.color}) if fmt.color else None,
+        el("w:sz", {"w:val": str(fmt.size)}),
+        el("w:szCs", {"w:val": str(fmt.size)}),
+        el("w:rtl"),
+        el("w:cs"),
+        el("w:lang", {"w:val": "ar-SA", "w:bidi": "ar-SA"}),
+    )
+
+
+def text_run(look: Look, fmt: Fmt, text: str) -> Element:
+    """A run of ``text`` (which may hold Jinja), spaces kept."""
+    t = el("w:t")
+    t.set(_XML_SPACE, "preserve")
+    t.text = text
+    return el("w:r", None, rpr(look, fmt), t)
+
+
+def ppr(look: Look, para: Para, fmt: Fmt) -> Element:
+    """``w:pPr`` in schema order: keepNext, pBdr, shd, bidi, spacing, ind, jc, rPr."""
+    spacing = {"w:before": str(para.before), "w:after": str(para.after)}
+    if para.line:
+        spacing |= {"w:line": str(para.line), "w:lineRule": "exact" if para.exact else "atLeast"}
+    border = None
+    if para.border_bottom:
+        border = el("w:pBdr", None, el("w:bottom", {"w:val": "single", "w:sz": "12", "w:space": "4", "w:color": RULE}))
+    return el(
+        "w:pPr",
+        None,
+        el("w:keepNext") if para.keep_next else None,
+        border,
+        el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": para.shade}) if para.shade else None,
+        el("w:bidi"),
+        el("w:spacing", spacing),
+        el("w:ind", {"w:firstLine": str(para.first_indent)}) if para.first_indent else None,
+        el("w:jc", {"w:val": para.align}) if para.align else None,
+        rpr(look, fmt),
+    )
+
+
+def p(look: Look, text: str = "", fmt: Fmt = Fmt(), para: Para = Para(), *runs: Element) -> Element:
+    """A paragraph of one run of ``text`` (which may hold Jinja), then ``runs``."""
+    node = el("w:p", None, ppr(look, para, fmt))
+    if text:
+        node.append(text_run(look, fmt, text))
+    for run in runs:
+        node.append(run)
+    return node
+
+
+def tag(look: Look, jinja: str) -> Element:
+    """A paragraph holding only a docxtpl tag (``{%p ... %}``): it disappears when rendered."""
+    return p(look, jinja, Fmt(size=look.small))
+
+
+def field_runs(look: Look, fmt: Fmt, instruction: str) -> list[Element]:
+    """A complex field (PAGE, NUMPAGES): Word and LibreOffice update it when the page is laid out."""
+
+    def run(child: Element) -> Element:
+        return el("w:r", None, rpr(look, fmt), child)
+
+    instr = el("w:instrText")
+    instr.set(_XML_SPACE, "preserve")
+    instr.text = f" {instruction} "
+    placeholder = el("w:t")
+    placeholder.text = "1"
+    return [
+        run(el("w:fldChar", {"w:fldCharType": "begin"})),
+        run(instr),
+        run(el("w:fldChar", {"w:fldCharType": "separate"})),
+        run(placeholder),
+        run(el("w:fldChar", {"w:fldCharType": "end"})),
+    ]
+
+
+# --------------------------------------------------------------------------------------------- tables
+
+
+def borders(tag_name: str, size: int, *, inside: bool = True, color: str = "595959") -> Element:
+    """Table borders; ``size`` 0 is none. ``w:left``/``w:right`` (not start/end) are what Word 2007 and
+    LibreOffice read; in schema order top, left, bottom, right, insideH, insideV."""
+    sides = ["top", "left", "bottom", "right"] + (["insideH", "insideV"] if inside else [])
+    attrs = {"w:val": "single", "w:sz": str(size), "w:space": "0", "w:color": color} if size else {"w:val": "nil"}
+    return el(tag_name, None, *(el(f"w:{side}", attrs) for side in sides))
+
+
+def table(widths: Sequence[int], rows: Iterable[Element], *, lines: bool = True) -> Element:
+    """``w:tbl``: tblPr (bidiVisual, tblW, jc, tblBorders, tblLayout, tblCellMar, tblLook), tblGrid, rows."""
+    tbl_pr = el(
+        "w:tblPr",
+        None,
+        el("w:bidiVisual"),
+        el("w:tblW", {"w:w": str(sum(widths)), "w:type": "dxa"}),
+        el("w:jc", {"w:val": "center"}),
+        borders("w:tblBorders", 6 if lines else 0),
+        el("w:tblLayout", {"w:type": "fixed"}),
+        el(
+            "w:tblCellMar",
+            None,
+            el("w:top", {"w:w": "40", "w:type": "dxa"}),
+            el("w:left", {"w:w": "85", "w:type": "dxa"}),
+            el("w:bottom", {"w:w": "40", "w:type": "dxa"}),
+            el("w:right", {"w:w": "85", "w:type": "dxa"}),
+        ),
+        el(
+            "w:tblLook",
+            {
+                "w:val": "0000",
+                "w:firstRow": "0",
+                "w:lastRow": "0",
+                "w:firstColumn": "0",
+                "w:lastColumn": "0",
+                "w:noHBand": "1",
+                "w:noVBand": "1",
+            },
+        ),
+    )
+    grid = el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths))
+    return el("w:tbl", None, tbl_pr, grid, *rows)
+
+
+def tr(*cells: Element, height: int | None = None, header: bool = False) -> Element:
+    """``w:tr`` with ``w:trPr`` (cantSplit, trHeight, tblHeader)."""
+    tr_pr = el(
+        "w:trPr",
+        None,
+        el("w:cantSplit"),
+        el("w:trHeight", {"w:val": str(height), "w:hRule": "atLeast"}) if height else None,
+        el("w:tblHeader") if header else None,
+    )
+    return el("w:tr", None, tr_pr, *cells)
+
+
+def tc(
+    width: int,
+    content: Sequence[Element],
+    *,
+    span: int = 1,
+    shade: str | None = None,
+    vmerge: str | None = None,
+    valign: str | None = None,
+) -> Element:
+    """``w:tc``: tcPr (tcW, gridSpan, vMerge, shd, vAlign), then at least one paragraph."""
+    merge = None
+    if vmerge:
+        merge = el("w:vMerge", {"w:val": vmerge}) if vmerge == "restart" else el("w:vMerge")
+    tc_pr = el(
+        "w:tcPr",
+        None,
+        el("w:tcW", {"w:w": str(width), "w:type": "dxa"}),
+        el("w:gridSpan", {"w:val": str(span)}) if span > 1 else None,
+        merge,
+        el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": shade}) if shade else None,
+        el("w:vAlign", {"w:val": valign}) if valign else None,
+    )
+    return el("w:tc", None, tc_pr, *content)
+
+
+def tag_row(look: Look, jinja: str, widths: Sequence[int]) -> Element:
+    """A row holding only a docxtpl ``{%tr ... %}`` tag: it disappears when rendered."""
+    return tr(tc(sum(widths), [tag(look, jinja)], span=len(widths)))
