@@ -22,8 +22,10 @@ __all__ = [
     "DateTime",
     "Member",
     "deflated",
+    "normalised",
     "plain_info",
     "read_members",
+    "restamped",
     "stored",
     "write_zip",
     "zip_bytes",
@@ -95,46 +97,18 @@ def write_zip(out: BinaryIO, members: Iterable[Member]) -> None:
         if max(info.compress_size, info.file_size, offset) >= 0xFFFFFFFF:
             raise ArchiveError(f"{info.filename}: too large for a zip archive without zip64")
         dos_time, dos_date = _dos_stamp(info.date_time)
-        head = struct.pack(
-            "<IHHHHHIIIHH",
-            0x04034B50,
-            info.extract_version,
-            flags,
-            info.compress_type,
-            dos_time,
-            dos_date,
-            info.CRC,
-            info.compress_size,
-            info.file_size,
-            len(name),
-            0,
-        )
+        # the fields the local header and the central directory share, in the same order
+        common = (flags, info.compress_type, dos_time, dos_date, info.CRC, info.compress_size, info.file_size)
+        head = struct.pack("<IH4H3I2H", 0x04034B50, info.extract_version, *common, len(name), 0)
         out.write(head)
         out.write(name)
         out.write(m.raw)
-        central += (
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                (info.create_system << 8) | info.create_version,
-                info.extract_version,
-                flags,
-                info.compress_type,
-                dos_time,
-                dos_date,
-                info.CRC,
-                info.compress_size,
-                info.file_size,
-                len(name),
-                0,
-                0,
-                0,
-                info.internal_attr,
-                info.external_attr,
-                offset,
-            )
-            + name
-        )
+        made_by = (info.create_system << 8) | info.create_version
+        central += struct.pack(
+            "<I2H4H3I5H2I", 0x02014B50, made_by, info.extract_version, *common, len(name), 0, 0, 0,
+            info.internal_attr, info.external_attr, offset,
+        )  # fmt: skip
+        central += name
         offset += len(head) + len(name) + len(m.raw)
         count += 1
     out.write(central)
@@ -161,27 +135,44 @@ def plain_info(name: str, date_time: DateTime, *, create_system: int) -> zipfile
     return info
 
 
+def _member(like: zipfile.ZipInfo, raw: bytes, *, method: int, crc: int, size: int, version: int) -> Member:
+    """A member of compressed stream ``raw`` under the name, time, system and attributes of ``like``."""
+    new = zipfile.ZipInfo(like.orig_filename, like.date_time)
+    new.flag_bits = like.flag_bits & 0x800
+    new.compress_type = method
+    new.create_system, new.create_version = like.create_system, like.create_version
+    new.extract_version = version
+    new.internal_attr, new.external_attr = like.internal_attr, like.external_attr
+    new.CRC, new.compress_size, new.file_size = crc, len(raw), size
+    return Member(new, raw)
+
+
 def deflated(info: zipfile.ZipInfo, data: bytes, level: int) -> Member:
     """``data`` deflated at ``level`` as a member with the name, time, system and attributes of ``info``."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     raw = comp.compress(data) + comp.flush()
-    new = zipfile.ZipInfo(info.orig_filename, info.date_time)
-    new.flag_bits = info.flag_bits & 0x800
-    new.compress_type = zipfile.ZIP_DEFLATED
-    new.create_system, new.create_version = info.create_system, info.create_version
-    new.extract_version = max(info.extract_version, 20)
-    new.internal_attr, new.external_attr = info.internal_attr, info.external_attr
-    new.CRC, new.compress_size, new.file_size = zlib.crc32(data), len(raw), len(data)
-    return Member(new, raw)
+    version = max(info.extract_version, 20)
+    return _member(info, raw, method=zipfile.ZIP_DEFLATED, crc=zlib.crc32(data), size=len(data), version=version)
 
 
 def stored(info: zipfile.ZipInfo, data: bytes) -> Member:
     """``data`` stored uncompressed (a PNG is compressed already) with the metadata of ``info``."""
-    new = zipfile.ZipInfo(info.orig_filename, info.date_time)
-    new.flag_bits = info.flag_bits & 0x800
-    new.compress_type = zipfile.ZIP_STORED
-    new.create_system, new.create_version = info.create_system, info.create_version
-    new.extract_version = info.extract_version
-    new.internal_attr, new.external_attr = info.internal_attr, info.external_attr
-    new.CRC, new.compress_size, new.file_size = zlib.crc32(data), len(data), len(data)
-    return Member(new, data)
+    crc, version = zlib.crc32(data), info.extract_version
+    return _member(info, data, method=zipfile.ZIP_STORED, crc=crc, size=len(data), version=version)
+
+
+def restamped(member: Member, like: zipfile.ZipInfo) -> Member:
+    """``member``'s compressed stream, copied as is, under the name, time, system and attributes of ``like``."""
+    old = member.info
+    return _member(
+        like, member.raw, method=old.compress_type, crc=old.CRC, size=old.file_size, version=like.extract_version
+    )
+
+
+def normalised(blob: bytes, date_time: DateTime, *, level: int) -> bytes:
+    """The archive ``blob`` with every member deflated at ``level`` under :func:`plain_info` metadata (Unix,
+    stamped ``date_time``): what a library saved with the time of the save becomes a function of its parts."""
+    zf, members = read_members(blob)
+    return zip_bytes(
+        deflated(plain_info(m.name, date_time, create_system=3), zf.read(m.info), level) for m in members
+    )

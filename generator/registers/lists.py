@@ -27,6 +27,7 @@ from ..render.xlsx import (
     list_validation,
     lists_sheet_xml,
 )
+from .cells import col_index
 from .errors import RegisterError
 from .transaction import ListValidation, RegisterTransaction, open_register
 
@@ -89,10 +90,7 @@ def _retarget_dropdowns(project: Project, register_id: str, tx: RegisterTransact
         first = _FIRST_COLUMN.match(validation.sqref.split()[0]) if validation.sqref.split() else None
         if first is None:
             continue
-        col = 0
-        for ch in first.group(1).upper():
-            col = col * 26 + ord(ch) - 64
-        column = by_label.get(header.get(col, "").strip())
+        column = by_label.get(header.get(col_index(first.group(1)), "").strip())
         spec = list_validation(project, column) if column is not None else None
         if spec is None:
             continue  # a column the register no longer defines: its dropdown is left as found

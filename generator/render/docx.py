@@ -23,9 +23,8 @@ import copy
 import io
 import logging
 import re
-import struct
 import threading
-import zlib
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,8 @@ from ..content.context import DOTS, DocumentView, FieldView, dual_date, gendered
 from ..content.text import to_display_digits
 from ..content.wording import Isolated, to_target
 from ..errors import Problem, ProjectError
+from ..ooxml import archive, markup
+from ..ooxml.archive import Member
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ ROOM_LINES = {"signature": 2, "thumbprint": 3}
 """Handwriting lines of the paper-only fields, whatever ``lines:`` says."""
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_ZIP_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1  # 2026-01-01 00:00, DOS format: same input, same bytes
-_ZIP_TIME = 0
+_ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # every member's time: same input, same bytes
 _DEFLATE_LEVEL = 6
 QR_PICTURE = "wathiqa-qr"
 """The ``wp:docPr`` name of the template's QR picture (made by :mod:`generator.render.docx_templates`)."""
@@ -66,7 +66,7 @@ _NS = {
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
 }
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_RELS = f"{{{markup.NS_PACKAGE_RELATIONSHIPS}}}Relationship"
 
 
 def template_environment() -> ImmutableSandboxedEnvironment:
@@ -234,72 +234,27 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- the fast path
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """One zip member, compressed once."""
-
-    name: bytes
-    method: int
-    crc: int
-    size: int
-    data: bytes
+def _info(name: str) -> zipfile.ZipInfo:
+    """The metadata of every member of a rendered DOCX: fixed time, made on MS-DOS, mode 0644."""
+    return archive.plain_info(name, _ZIP_TIME, create_system=0)
 
 
-def _deflate(name: str, data: bytes) -> _Entry:
-    packer = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15)
-    return _Entry(name.encode(), 8, zlib.crc32(data), len(data), packer.compress(data) + packer.flush())
+def _deflate(name: str, data: bytes) -> Member:
+    return archive.deflated(_info(name), data, _DEFLATE_LEVEL)
 
 
-def _zip(entries: Sequence[_Entry]) -> bytes:
-    """A zip of already-compressed members, with fixed times (``zipfile`` cannot copy compressed bytes)."""
-    chunks: list[bytes] = []
-    central: list[bytes] = []
-    offset = 0
-    for e in entries:
-        header = struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, 0, e.method, _ZIP_TIME, _ZIP_DATE, e.crc, len(e.data), e.size,
-            len(e.name), 0,
-        )
-        central.append(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, e.method, _ZIP_TIME, _ZIP_DATE, e.crc, len(e.data),
-                e.size, len(e.name), 0, 0, 0, 0, 0o644 << 16, offset,
-            )
-            + e.name
-        )
-        chunks += [header, e.name, e.data]
-        offset += len(header) + len(e.name) + len(e.data)
-    directory = b"".join(central)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0)
-    return b"".join([*chunks, directory, end])
-
-
-def _stored(name: str, data: bytes) -> _Entry:
-    return _Entry(name.encode(), 0, zlib.crc32(data), len(data), data)
-
-
-def _read_entries(path: Path) -> tuple[list[str], dict[str, _Entry]]:
-    """The template's members in order, each with its compressed bytes as stored."""
-    import zipfile
-
-    names: list[str] = []
-    entries: dict[str, _Entry] = {}
-    with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
-        for info in archive.infolist():
-            raw.seek(info.header_offset)
-            fixed = raw.read(30)
-            name_len, extra_len = struct.unpack("<HH", fixed[26:30])
-            raw.seek(info.header_offset + 30 + name_len + extra_len)
-            data = raw.read(info.compress_size)
-            if info.compress_type not in (0, 8):
-                data = archive.read(info.filename)
-                entries[info.filename] = _deflate(info.filename, data)
-            else:
-                entries[info.filename] = _Entry(
-                    info.filename.encode(), info.compress_type, info.CRC, info.file_size, data
-                )
-            names.append(info.filename)
-    return names, entries
+def _read_entries(path: Path) -> tuple[list[str], dict[str, Member]]:
+    """The template's members in order, each with its compressed bytes as stored (deflated if it was
+    compressed another way), under the fixed metadata of :func:`_info`."""
+    archive_file, members = archive.read_members(path.read_bytes())
+    entries: dict[str, Member] = {}
+    for member in members:
+        name = member.name
+        if member.info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            entries[name] = _deflate(name, archive_file.read(member.info))
+        else:
+            entries[name] = archive.restamped(member, _info(name))
+    return [m.name for m in members], entries
 
 
 @dataclass(frozen=True)
@@ -311,7 +266,7 @@ class _QrSlot:
     media: str
     """The placeholder PNG's member: replaced by the reference's PNG on an issued document."""
     rels: str
-    without: _Entry
+    without: Member
     """The story's relationships without the picture's: a blank document drops the part and its relationship."""
 
 
@@ -373,19 +328,18 @@ class CompiledTemplate:
         return _Part(part.partname.membername, env.from_string(source), encoding)
 
     def _member(self, name: str) -> bytes:
-        entry = self._entries[name]
-        return zlib.decompress(entry.data, -15) if entry.method == 8 else entry.data
+        return self._entries[name].data()
 
     def _find_qr(self, parts: Sequence[Any]) -> _QrSlot | None:
         """The picture named :data:`QR_PICTURE`, followed to its media part through the part's relationships."""
         for part in parts:
-            for doc_pr in etree.fromstring(part.blob).iterfind(f".//wp:docPr[@name='{QR_PICTURE}']", _NS):
+            for doc_pr in markup.parse(part.blob).iterfind(f".//wp:docPr[@name='{QR_PICTURE}']", _NS):
                 blip = doc_pr.getparent().find(".//a:blip", _NS)
                 r_id = blip.get(f"{{{_NS['r']}}}embed") if blip is not None else None
                 if r_id is None or r_id not in part.rels:
                     continue
                 rels = part.partname.rels_uri.membername
-                root = etree.fromstring(self._member(rels))
+                root = markup.parse(self._member(rels))
                 for rel in root.findall(_RELS):
                     if rel.get("Id") == r_id:
                         root.remove(rel)
@@ -402,7 +356,7 @@ class CompiledTemplate:
     def _font_names(self) -> list[str]:
         if "word/fontTable.xml" not in self._entries:
             return []
-        table = etree.fromstring(self._member("word/fontTable.xml"))
+        table = markup.parse(self._member("word/fontTable.xml"))
         return [str(node.get(f"{_W}name")) for node in table.iter(f"{_W}font")]
 
     # --- render
@@ -435,11 +389,11 @@ class CompiledTemplate:
         if slot is not None:
             if f'name="{QR_PICTURE}"'.encode() in parts[slot.story]:
                 if context.get("qr"):  # else a template showing the picture unconditionally keeps its placeholder
-                    rendered[slot.media] = _stored(slot.media, qr_png(str(context["qr"])))
+                    rendered[slot.media] = archive.stored(_info(slot.media), qr_png(str(context["qr"])))
             else:
                 rendered[slot.rels] = slot.without
                 names = [name for name in names if name != slot.media]
-        return _zip([rendered.get(name) or self._entries[name] for name in names])
+        return archive.zip_bytes(rendered.get(name) or self._entries[name] for name in names)
 
 
 class DocxRenderer:

@@ -40,6 +40,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..config.model import Policy, Register
 from ..config.project import Project, RegisterColumn
+from ..ooxml import archive
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -445,12 +446,4 @@ def _save(wb: Workbook) -> bytes:
 
 def _deterministic(blob: bytes) -> bytes:
     """The same archive with every entry stamped ``FIXED_TIME`` instead of the time of the save."""
-    stamp = FIXED_TIME.timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info), compresslevel=9)
-    return out.getvalue()
+    return archive.normalised(blob, FIXED_TIME.timetuple()[:6], level=9)
