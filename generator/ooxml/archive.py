@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import BinaryIO
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
 
 DateTime = tuple[int, int, int, int, int, int]
 """A member's time as ``zipfile`` keeps it: year, month, day, hour, minute, second."""
+
+_LIMIT = 0xFFFFFFFF
+"""Sizes and offsets from here on need zip64, which Office packages never reach."""
 
 
 class ArchiveError(ValueError):
@@ -55,6 +59,28 @@ class Member:
         if self.info.compress_type == zipfile.ZIP_STORED:
             return self.raw
         return zlib.decompress(self.raw, -15)
+
+    @cached_property
+    def headers(self) -> tuple[bytes, bytes, bytes]:
+        """Its local header (name included), and its central directory entry up to the header's offset and
+        after it; made once, since a member is written again and again (a template's parts, per document)."""
+        info = self.info
+        text = info.orig_filename
+        # cp437 is a slow codec; an ASCII name is the same bytes in it, in ASCII and in UTF-8
+        name = text.encode("ascii") if text.isascii() else text.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        if max(info.compress_size, info.file_size) >= _LIMIT:
+            raise ArchiveError(f"{info.filename}: too large for a zip archive without zip64")
+        flags = info.flag_bits & ~0x8  # sizes are known: no data descriptor
+        dos_time, dos_date = _dos_stamp(info.date_time)
+        # the fields the local header and the central directory share, in the same order
+        common = (flags, info.compress_type, dos_time, dos_date, info.CRC, info.compress_size, info.file_size)
+        local = struct.pack("<IH4H3I2H", 0x04034B50, info.extract_version, *common, len(name), 0) + name
+        made_by = (info.create_system << 8) | info.create_version
+        central = struct.pack(
+            "<I2H4H3I5HI", 0x02014B50, made_by, info.extract_version, *common, len(name), 0, 0, 0,
+            info.internal_attr, info.external_attr,
+        )  # fmt: skip
+        return local, central, name
 
 
 def read_members(blob: bytes) -> tuple[zipfile.ZipFile, list[Member]]:
@@ -87,32 +113,19 @@ def write_zip(out: BinaryIO, members: Iterable[Member]) -> None:
 
     Raises :class:`ArchiveError` if a member or the archive reaches 4 GiB, which needs zip64.
     """
-    central = bytearray()
+    central: list[bytes] = []
     offset = 0
-    count = 0
     for m in members:
-        info = m.info
-        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        flags = info.flag_bits & ~0x8  # sizes are known: no data descriptor
-        if max(info.compress_size, info.file_size, offset) >= 0xFFFFFFFF:
-            raise ArchiveError(f"{info.filename}: too large for a zip archive without zip64")
-        dos_time, dos_date = _dos_stamp(info.date_time)
-        # the fields the local header and the central directory share, in the same order
-        common = (flags, info.compress_type, dos_time, dos_date, info.CRC, info.compress_size, info.file_size)
-        head = struct.pack("<IH4H3I2H", 0x04034B50, info.extract_version, *common, len(name), 0)
-        out.write(head)
-        out.write(name)
+        local, entry, name = m.headers
+        if offset >= _LIMIT:
+            raise ArchiveError(f"{m.name}: too large for a zip archive without zip64")
+        out.write(local)
         out.write(m.raw)
-        made_by = (info.create_system << 8) | info.create_version
-        central += struct.pack(
-            "<I2H4H3I5H2I", 0x02014B50, made_by, info.extract_version, *common, len(name), 0, 0, 0,
-            info.internal_attr, info.external_attr, offset,
-        )  # fmt: skip
-        central += name
-        offset += len(head) + len(name) + len(m.raw)
-        count += 1
-    out.write(central)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), offset, 0))
+        central.append(entry + struct.pack("<I", offset) + name)
+        offset += len(local) + len(m.raw)
+    directory = b"".join(central)
+    count = len(central)
+    out.write(directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), offset, 0))
 
 
 def zip_bytes(members: Iterable[Member]) -> bytes:
