@@ -13,7 +13,7 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import BinaryIO
@@ -182,10 +182,18 @@ def restamped(member: Member, like: zipfile.ZipInfo) -> Member:
     )
 
 
-def normalised(blob: bytes, date_time: DateTime, *, level: int) -> bytes:
+def normalised(
+    blob: bytes, date_time: DateTime, *, level: int, edit: Callable[[str, bytes], bytes] | None = None
+) -> bytes:
     """The archive ``blob`` with every member deflated at ``level`` under :func:`plain_info` metadata (Unix,
-    stamped ``date_time``): what a library saved with the time of the save becomes a function of its parts."""
+    stamped ``date_time``): what a library saved with the time of the save becomes a function of its parts.
+    ``edit(name, data)``, if given, returns each part as it is to be written (e.g. a fixed date in it)."""
     zf, members = read_members(blob)
     return zip_bytes(
-        deflated(plain_info(m.name, date_time, create_system=3), zf.read(m.info), level) for m in members
+        deflated(
+            plain_info(m.name, date_time, create_system=3),
+            zf.read(m.info) if edit is None else edit(m.name, zf.read(m.info)),
+            level,
+        )
+        for m in members
     )

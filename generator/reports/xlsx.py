@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import date, datetime, time
 
 from openpyxl import Workbook
@@ -21,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..content.text import Calendar, DigitStyle
+from ..ooxml import archive
 from .html import format_value
 from .view import ReportView, Section, Table, Value, ValueKind, plain
 from .wording import ReportWording
@@ -177,13 +177,10 @@ def _stamped(data: bytes, made_on: date) -> bytes:
     the current time into both on save."""
     stamp = (made_on.year, made_on.month, made_on.day, 0, 0, 0)
     modified = f"{made_on.isoformat()}T00:00:00Z".encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified, content)
-            target.writestr(member, content)
-    return out.getvalue()
+
+    def dated(name: str, content: bytes) -> bytes:
+        if name != "docProps/core.xml":
+            return content
+        return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified, content)
+
+    return archive.normalised(data, stamp, level=6, edit=dated)

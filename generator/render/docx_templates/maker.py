@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from ...config.project import Project
+from ...ooxml import archive
 from ..docx import QR_PICTURE, qr_png
 from .bodies import BODIES
 from .fonts import embed_fonts
@@ -174,12 +174,4 @@ def _normalise(data: bytes) -> bytes:
     """Load and save once more (python-docx's own serialisation is then a fixed point: a docxtpl render
     changes only the parts it renders), and give every zip entry a fixed time so the file is reproducible."""
     data = _save(docx.Document(io.BytesIO(data)))
-    out = io.BytesIO()
-    stamp = FIXED_TIME.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            info = zipfile.ZipInfo(item.filename, stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zout.writestr(info, zin.read(item.filename))
-    return out.getvalue()
+    return archive.normalised(data, FIXED_TIME.timetuple()[:6], level=6)
