@@ -59,3 +59,10 @@ def test_a_missing_register_is_exit_2_naming_it(tmp_path: Path) -> None:
     assert code == 2
     assert "السجل «سجل التواصل مع المستفيدين» غير موجود" in err and "wathiqa build" in err
     assert not (tmp_path / "reports").exists()
+
+
+def test_report_with_evidence(tmp_path: Path) -> None:
+    write_registers(load_project(POLICY), tmp_path, {})
+    code, out, _ = run("report", "--policy", POLICY, "--period", "2026-11", "--out", str(tmp_path), "--evidence")
+    assert code == 0
+    assert out.splitlines()[2] == str(tmp_path / "reports" / "2026-11" / "evidence-2026-11.zip")

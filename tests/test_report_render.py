@@ -6,6 +6,7 @@ runs); figures are asserted per cell in the HTML, and as Latin digits in the PDF
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import zipfile
@@ -236,3 +237,42 @@ def test_same_registers_same_bytes(project: Project, result: ReportResult) -> No
     again = write_report(project, result.folder.parent.parent, parse_period("1448-06"), today=TODAY)
     assert [p.read_bytes() for p in again.files] == before
     assert again.view == result.view
+
+
+def test_a_year_of_comments_is_printed_in_part_and_kept_whole_in_the_xlsx(project: Project, tmp_path: Path) -> None:
+    from generator.registers import Row
+    from generator.reports import compute_report
+    from generator.reports.view import build_report_view
+    from generator.reports.xlsx import report_xlsx
+    from tests.report_fixtures import by_label, survey
+
+    words = load_words(project)
+    rows = [
+        Row(
+            i + 2,
+            by_label(
+                project,
+                "satisfaction",
+                survey(
+                    f"SAT-1448-{i:05d}",
+                    date(2026, 11, 20),
+                    "حلقات التحفيظ",
+                    "المقابلة",
+                    [4] * 6,
+                    comments=f"ملاحظة رقم {i}",
+                ),
+            ),
+        )
+        for i in range(65)
+    ]
+    report = compute_report(
+        project, {"satisfaction": rows}, parse_period("1448-06"), today=TODAY, missing_date_ar=words.missing_date
+    )
+    view = build_report_view(project, report, words)
+    html = str(report_partial(project, view, words))
+    comments = html.split('<ul class="comments">')[1].split("</ul>")[0]
+    assert comments.count("<li>") == 60 and "ملاحظة رقم 59<" in comments and "ملاحظة رقم 60<" not in comments
+    assert "وفي ملف report.xlsx بقية الملاحظات، وعددها ٥." in html
+    sheet = load_workbook(io.BytesIO(report_xlsx(view, words, "hijri", TODAY)))["الرضا"]
+    texts = {c.value for c in sheet["A"]}
+    assert {f"ملاحظة رقم {i}" for i in range(65)} <= texts

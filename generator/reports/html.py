@@ -81,7 +81,8 @@ def report_context(project: Project, view: ReportView, words: ReportWording) -> 
     return {"r": view, "words": words, "fmt": fmt, "width": bar_width, "text": text}
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def environment(templates_dir: Path) -> jinja2.Environment:
+    """The environment of the report's and the booklet's templates (trusted files): autoescape, strict."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir / "html"),
         autoescape=True,
@@ -93,7 +94,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
 
 def report_partial(project: Project, view: ReportView, words: ReportWording) -> Markup:
     """The report's body as HTML, for the office app's page (which links css/report.css)."""
-    env = _environment(project.templates_dir)
+    env = environment(project.templates_dir)
     return Markup(env.get_template(BODY_TEMPLATE).render(report_context(project, view, words)))
 
 
@@ -101,7 +102,7 @@ def report_html(project: Project, view: ReportView, words: ReportWording) -> str
     """The whole printable HTML document of report.pdf."""
     from ..render.pdf import css_string
 
-    env = _environment(project.templates_dir)
+    env = environment(project.templates_dir)
     env.filters["css_string"] = css_string
     policy = project.policy
     digits = view.digits

@@ -21,6 +21,10 @@ from .wording import ReportWording
 
 __all__ = ["Line", "ReportView", "Section", "Table", "Value", "ValueKind", "build_report_view", "period_title"]
 
+PRINTED_COMMENTS = 60
+"""Free comments listed in the printed report; a year of an active office has thousands, and report.xlsx
+lists every one of them."""
+
 ValueKind = Literal["count", "mean", "share", "days", "text", "date"]
 Value = int | float | str | date | None
 
@@ -69,6 +73,11 @@ class Section:
     texts: tuple[str, ...] = ()
     """Paragraphs listed after the tables (the survey's free comments)."""
     note: str = ""
+    printed: int | None = None
+    """How many of ``texts`` the printed report lists (all of them are in report.xlsx); None: all."""
+    more: str = ""
+    """Said after the printed texts when some are left to report.xlsx."""
+    texts_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class ReportView:
     sections: tuple[Section, ...]
     digits: DigitStyle
     made_on: date
+    made_on_text: str
 
 
 def _fmt_date(day: date, calendar: Calendar, digits: DigitStyle) -> str:
@@ -164,6 +174,7 @@ def build_report_view(project: Project, report: Report, words: ReportWording) ->
         ),
         digits=digits,
         made_on=report.today,
+        made_on_text=_fmt_date(report.today, calendar, digits),
     )
 
 
@@ -432,7 +443,12 @@ class _Builder:
                 ),
             ),
             texts=comments,
+            texts_title=w.comments,
             note=w.comments_note if comments else w.no_comments,
+            printed=min(len(comments), PRINTED_COMMENTS),
+            more=w.more_comments.format(count=shown(len(comments) - PRINTED_COMMENTS))
+            if len(comments) > PRINTED_COMMENTS
+            else "",
         )
 
     def volunteers(self) -> Section:

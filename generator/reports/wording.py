@@ -85,6 +85,7 @@ class SatisfactionWords(_Strict):
     comments: Text
     comments_note: Text
     no_comments: Text
+    more_comments: Text = Field(description="{count}: comments not printed, listed in report.xlsx")
 
 
 class VolunteerWords(_Strict):

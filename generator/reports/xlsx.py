@@ -133,6 +133,8 @@ def _section_sheet(wb: Workbook, name: str, section: Section, calendar: Calendar
     for table in section.tables:
         writer.table(table)
     if section.texts or section.note:
+        if section.texts_title:
+            writer.paragraph(section.texts_title, bold=True)
         if section.note:
             writer.paragraph(section.note, bold=True)
         for text in section.texts:

@@ -1,4 +1,5 @@
-"""`wathiqa build`: the blank kit — every document as PDF and DOCX, every register as XLSX.
+"""`wathiqa build`: the blank kit — every document as PDF and DOCX, every register as XLSX, and the policy
+booklet (blank/policy.pdf) for the board to approve.
 
 Everything is rendered into a staging folder first; ``blank/`` is swapped in only when complete, so a failure
 leaves the previous kit as it was. Registers under ``registers/`` hold the archivists' rows: build creates a
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None) -> list[Path]:
     """Write the blank kit under ``out_dir``; return the files written."""
     wanted = _select(project, only)
+    from ..reports.booklet import BOOKLET_FILE, booklet_pdf
+    from ..reports.wording import load_wording
+
+    booklet = None if only else load_wording(project).booklet  # the whole kit has the policy booklet too
     from ..render.docx import DocxRenderer
     from ..render.pdf import PdfRenderer
     from ..render.xlsx import build_register
@@ -46,6 +51,9 @@ def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None
         for reg_id in wanted["registers"]:
             (stage / f"{reg_id}.xlsx").write_bytes(build_register(project, reg_id))
             written.append(blank / f"{reg_id}.xlsx")
+        if booklet is not None:
+            (stage / BOOKLET_FILE).write_bytes(booklet_pdf(project, booklet))
+            written.append(blank / BOOKLET_FILE)
     for reg_id in wanted["registers"]:
         target = out_dir / "registers" / f"{reg_id}.xlsx"
         if not target.exists():
