@@ -3,7 +3,7 @@
 Four generic templates (``templates/docx/{form,letter,declaration,survey}.docx``) fill any document from its
 YAML: sections, fields, options and wording arrive as plain data through :func:`docx_context`, so a new form
 in ``forms/`` needs no new template. Every value is turned into text here, with its codes, dates and numbers
-wrapped in LRI…PDI (:func:`generator.wording.to_target`); the template escapes it (``autoescape=True``), so
+wrapped in LRI…PDI (:func:`generator.content.wording.to_target`); the template escapes it (``autoescape=True``), so
 ``&``, ``<``, quotes and ``{{ }}`` print as typed and a newline becomes a line break.
 
 The fast path: docxtpl re-reads the package, re-patches the XML and re-compiles Jinja on every render (about

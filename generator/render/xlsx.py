@@ -11,7 +11,7 @@ fixed time to keep the bytes of a register a function of the policy alone.
 
 The dropdowns do not point at cells: each policy list has a workbook-level defined name (``List_<id>``, and
 ``ListNumbers_<id>`` for the numbers of a rating scale) naming its range on the hidden lists sheet, and a
-validation's source is that name. When a policy list grows or shrinks, ``generator.register_lists`` swaps in
+validation's source is that name. When a policy list grows or shrinks, ``generator.registers.lists`` swaps in
 a new lists sheet and re-points the names, and the register sheet's validations stay as they are. For that
 swap the lists sheet is self-contained: inline strings and no cell styles, so it refers to nothing in the
 workbook's ``styles.xml`` (which Excel may renumber) or shared strings.
@@ -140,7 +140,7 @@ class ListRange:
 
 LIST_NAME_PREFIX = "List_"
 LIST_NUMBERS_NAME_PREFIX = "ListNumbers_"
-"""Prefixes of the defined names wathiqa owns; ``generator.register_lists`` rewrites names with them only."""
+"""Prefixes of the defined names wathiqa owns; ``generator.registers.lists`` rewrites names with them only."""
 
 
 @dataclass(frozen=True)
