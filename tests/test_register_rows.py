@@ -11,14 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import generator as api
 from generator.cli.main import main
-from generator.cli.tables import format_table, show_register, status_label
+from generator.cli.terminal import format_table, show_register
 from generator.config.project import Project, RegisterColumn, load_project
 from generator.content.text import format_hijri
 from generator.errors import DataError, OutputError, UsageError
 from generator.registers import open_register, read_register
 from generator.registers.rows import cells_for, check_row, record_from_row, register_column, row_for
 from generator.render.xlsx import build_register
+from generator.workflow.lookup import status_label
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "policy.yml"
@@ -267,7 +269,7 @@ def out_dir(tmp_path: Path) -> Path:
 
 def shown(out_dir: Path, status: str | None = None) -> list[str]:
     out = io.StringIO()
-    show_register(PROJECT, "requests", out_dir, status=status, out=out)
+    show_register(api.read_register(PROJECT, "requests", out_dir, status=status), out)
     return out.getvalue().splitlines()
 
 
@@ -305,9 +307,9 @@ def test_show_missing_register_says_to_build(tmp_path: Path) -> None:
 
 def test_show_unknown_register_and_status_of_a_register_without_one(out_dir: Path) -> None:
     with pytest.raises(UsageError, match="unknown register 'request'; the registers are: contacts, outgoing"):
-        show_register(PROJECT, "request", out_dir, out=io.StringIO())
+        api.read_register(PROJECT, "request", out_dir)
     with pytest.raises(UsageError, match="has no status column"):
-        show_register(PROJECT, "outgoing", out_dir, status="received", out=io.StringIO())
+        api.read_register(PROJECT, "outgoing", out_dir, status="received")
 
 
 def test_status_label(project: Project) -> None:

@@ -65,7 +65,7 @@ def test_issue_application_produces_every_file_and_one_row(tmp_path: Path) -> No
     assert Path(folder) == out / "cases" / reference
     names = sorted(p.name for p in Path(folder).iterdir())
     assert names == sorted([f"{d}.{s}" for d in ("application", "declaration", "acknowledgment") for s in ("pdf", "docx")]
-                           + ["record.json"])
+                           + ["case.json", "record.json"])
     _, rows = read_register(out / "registers" / "requests.xlsx")
     assert len(rows) == 1
     row = rows[0].values
@@ -125,20 +125,6 @@ def test_issue_failing_to_render_consumes_no_reference(tmp_path: Path, monkeypat
     monkeypatch.undo()
     status, printed, _ = run("issue", "application", "--data", str(data), "--out", str(out), "--policy", POLICY)
     assert status == 0 and printed.split()[0].endswith("-00001")
-
-
-def test_a_locked_register_exits_2_and_changes_nothing(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    data = example_file(tmp_path)
-    assert run("issue", "application", "--data", str(data), "--out", str(out), "--policy", POLICY)[0] == 0
-    register = out / "registers" / "requests.xlsx"
-    owner = register.with_name("~$requests.xlsx")
-    owner.write_bytes(b"\x05someone" + b"\x00" * 40)
-    before = snapshot(out)
-    status, _, err = run("issue", "application", "--data", str(data), "--out", str(out), "--policy", POLICY)
-    assert status == 2
-    assert "Excel" in err
-    assert snapshot(out) == before
 
 
 def test_ten_concurrent_issues_get_ten_distinct_references(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
-"""The `wathiqa` command: parse arguments, call the library, map its errors to exit statuses.
+"""The `wathiqa` command: parse arguments, call the library API, print what it returns.
 
 Exit 0: done. Exit 2: bad input (usage, policy, data, output folder), with nothing written. Exit 1: an
-unexpected fault. Commands that render nothing (check, list, schema, example) import no renderer, so they
-start fast.
+unexpected fault, whose full report goes to a crash log (:mod:`generator.cli.crash`). Commands that render
+nothing (check, list, schema, example) import no renderer, so they start fast.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import InputError, UsageError
+from .crash import report_crash
 
 if TYPE_CHECKING:
     from ..config.project import Project
@@ -23,17 +24,25 @@ if TYPE_CHECKING:
 DEFAULT_POLICY = Path("policies/policy.yml")
 DEFAULT_OUT = Path("output")
 
+QUOTE_HINT = 'a value with spaces goes in quotes, e.g. --status "صدر القرار"'
+
+
+class ArgumentError(UsageError):
+    """Raised when the command line itself is wrong; its message already names the command."""
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so usage errors go through the one error handler."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        if "unrecognized arguments" in message:
+            message += f" ({QUOTE_HINT})"
+        raise ArgumentError(f"{self.prog}: {message}")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wathiqa", description="Arabic paperwork of the association, from its policy in YAML.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done; show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -62,10 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-invalid", action="store_true", help="generate the valid records, report the rest")
     p = command("decide", "write the decision letters the archivists decided in the requests register")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p = command("register", "read a register")
-    p.add_argument("action", choices=["show"])
-    p.add_argument("register_id", metavar="REGISTER_ID")
-    p.add_argument("--status", help="only rows with this status (id or Arabic label)")
+    p = command("register", "read a register, or apply the rows waiting for it")
+    p.add_argument("action", choices=["show", "sync"])
+    p.add_argument("register_id", metavar="REGISTER_ID", nargs="?", help="one register (sync: all if omitted)")
+    p.add_argument("--status", help="show: only rows with this status (id or Arabic label)")
+    p.add_argument("--recover", action="store_true", help="sync: rebuild what a lost office database waited for")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p = command("report", "the office's figures for a period: reports/PERIOD/report.pdf and report.xlsx")
     p.add_argument("--period", help="1448-06, 2026-11, 1448-Q2, 1448 or 2026 (default: this month)")
@@ -80,10 +90,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     """Run one command; return the exit status instead of exiting."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in arguments or "--verbose" in arguments
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(arguments)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
         return _run(args, out, err)
+    except ArgumentError as exc:
+        print(str(exc), file=err)
+        return 2
     except InputError as exc:
         print(f"wathiqa: {exc}" if not exc.problems else str(exc), file=err)
         return 2
@@ -91,18 +106,16 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         print("wathiqa: interrupted; nothing half-written was kept", file=err)
         return 130
     except Exception as exc:  # the one place an unexpected fault becomes a message and exit 1
-        logging.getLogger(__name__).debug("unexpected fault", exc_info=True)
-        print(f"wathiqa: unexpected error: {type(exc).__name__}: {exc}", file=err)
-        print("please report it with the command you ran", file=err)
+        report_crash(exc, arguments, err, verbose=verbose)
         return 1
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..config.project import load_project
+    import generator as api
 
     if args.command == "schema":
         return _schema(args, out)
-    project = load_project(args.policy)
+    project = api.load_project(args.policy)
     if args.command == "check":
         print(
             f"{args.policy}: valid — {len(project.documents)} documents, {len(project.registers)} registers",
@@ -114,40 +127,35 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "example":
         from ..content.examples import example_yaml
 
-        document = project.document(args.doc_id)
-        out.write(example_yaml(document, project.policy))
+        out.write(example_yaml(project.document(args.doc_id), project.policy))
         return 0
     if args.command == "build":
-        from ..workflow.build import build_kit
-
-        written = build_kit(project, args.out, only=args.only)
-        for path in written:
+        for path in api.build_kit(project, args.out, only=args.only):
             print(path, file=out)
         return 0
     if args.command == "issue":
-        from ..workflow.issue import issue_case
-
-        result = issue_case(project, args.doc_id, args.data, args.out)
+        result = api.issue(project, args.doc_id, args.data, args.out)
         print(result.reference, file=out)
         print(result.folder, file=out)
+        if result.pending:
+            print(f"تنبيه: {result.waiting_reason}. صدرت المستندات، ويُضاف الصف إلى السجل تلقائيًا عند إغلاقه، "
+                  "أو بالأمر: wathiqa register sync", file=err)  # fmt: skip
         return 0
     if args.command == "merge":
-        from ..workflow.merge import merge_batch
+        from .terminal import Progress
 
-        summary = merge_batch(project, args.doc_id, args.data, args.out, skip_invalid=args.skip_invalid, err=err)
+        with Progress(err) as progress:
+            summary = api.merge(project, args.doc_id, args.data, args.out, skip_invalid=args.skip_invalid,
+                                progress=progress)  # fmt: skip
         print(summary.text(), file=out)
         return 0
     if args.command == "decide":
-        from ..workflow.decide import decide
+        from .messages import decide_summary
 
-        summary_text = decide(project, args.out)
-        print(summary_text, file=out)
+        print(decide_summary(project, api.decide(project, args.out)), file=out)
         return 0
     if args.command == "register":
-        from .tables import show_register
-
-        show_register(project, args.register_id, args.out, status=args.status, out=out)
-        return 0
+        return _register(project, args, out)
     if args.command == "report":
         from ..reports import run_report
 
@@ -160,6 +168,26 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{len(report.report.uncounted)} row(s) could not be counted; the report lists them", file=out)
         return 0
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
+
+
+def _register(project: Project, args: argparse.Namespace, out: TextIO) -> int:
+    import generator as api
+
+    from .messages import sync_summary
+
+    if args.action == "show":
+        if args.register_id is None:
+            raise ArgumentError("wathiqa register show: REGISTER_ID is required")
+        from .terminal import show_register
+
+        show_register(api.read_register(project, args.register_id, args.out, status=args.status), out)
+        return 0
+    registers = [args.register_id] if args.register_id else None
+    if registers and args.register_id not in project.registers:
+        raise UsageError(f"unknown register {args.register_id!r}; the registers are: {', '.join(project.registers)}")
+    recovered = api.recover_office_db(project, args.out) if args.recover else None
+    print(sync_summary(project, api.sync_registers(project, args.out, registers), recovered), file=out)
+    return 0
 
 
 def _list(project: Project, out: TextIO) -> int:

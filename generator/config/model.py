@@ -69,6 +69,14 @@ class Association(_Strict):
     logo: Text = Field(description="Logo file (SVG or PNG), relative to policy.yml")
 
 
+class GenderRule(_Strict):
+    """Which field of a record chooses the gendered wording (المكرم/المكرمة), and which of its options mean what."""
+
+    field: Ident = Field("gender", description="Id of the choice field holding the gender, in every document")
+    masculine: Ident = Field("male", description="Option id of the masculine forms")
+    feminine: Ident = Field("female", description="Option id of the feminine forms")
+
+
 class Settings(_Strict):
     """Calendar, digits and print options that apply to every document."""
 
@@ -89,12 +97,16 @@ class Settings(_Strict):
         None, description="Write issued (filled) PDFs in this PDF/A variant for long-term archiving"
     )
     register_backups: int = Field(10, ge=1, le=1000, description="How many previous versions of a register to keep")
+    gender: GenderRule = Field(GenderRule(), description="The field and options that choose gendered wording")
 
 
 class ListItem(_Strict):
     id: Ident = Field(description="Stable id stored in data files and registers")
     label: Text = Field(description="Arabic label printed on forms and shown in register dropdowns")
     label_female: str | None = Field(None, description="Feminine form of the label, where it differs")
+    former_labels: list[Text] = Field(
+        default_factory=list, description="Labels this option had before it was reworded: old register rows still read"
+    )
 
 
 class PolicyList(_Strict):
@@ -115,6 +127,10 @@ class PolicyList(_Strict):
 
     def labels(self) -> dict[str, str]:
         return {item.id: item.label for item in self.items}
+
+    def former_labels(self) -> dict[str, str]:
+        """Former label -> option id, for reading rows written before an option was reworded."""
+        return {former: item.id for item in self.items for former in item.former_labels}
 
 
 class Goals(_Strict):
@@ -363,6 +379,15 @@ class Answered(_Strict):
     status: Ident | None = Field(None, description="Option id written into the status column")
 
 
+class LetterColumns(_Strict):
+    """Where an outgoing register records each decision letter (what `wathiqa decide` writes and reads back)."""
+
+    request_column: Ident = Field(description="Column holding the reference of the request the letter answers")
+    document_column: Ident | None = Field(None, description="Column receiving the letter's title")
+    addressee_column: Ident | None = Field(None, description="Column receiving the addressee's name")
+    signatory_column: Ident | None = Field(None, description="Column receiving the signatory's title")
+
+
 class Register(_Strict):
     """An Excel register: one row per record, kept by the archivists."""
 
@@ -375,6 +400,7 @@ class Register(_Strict):
     numbering: Ident | None = Field(None, description="Numbering scheme of the references this register issues")
     columns: list[Column | FieldsOf] = Field(min_length=1)
     answered: Answered | None = Field(None, description="For registers whose rows get decision letters")
+    letters: LetterColumns | None = Field(None, description="For the register of outgoing decision letters")
     initial: dict[Ident, str] = Field(
         default_factory=dict, description="Values of a new row, by column id (e.g. status: received)"
     )

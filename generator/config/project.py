@@ -324,6 +324,16 @@ def _check_document(
             yield loaded.problem((*loc, "list"), _unknown("policy list", f.list, policy.lists))
         if f.list is not None and f.type == "rating" and f.list in policy.lists and len(policy.lists[f.list].items) < 2:
                 yield loaded.problem((*loc, "list"), "a rating scale needs at least two items")
+        rule = policy.settings.gender
+        if f.id == rule.field and f.list in policy.lists:
+            options = policy.lists[f.list].labels()
+            for key in ("masculine", "feminine"):
+                if getattr(rule, key) not in options:
+                    yield loaded.problem(
+                        (*loc, "list"),
+                        f"the gender field's list {f.list!r} has no option {getattr(rule, key)!r} "
+                        f"(settings.gender.{key} in the policy); gendered wording would never follow the record",
+                    )
     if doc.numbering is not None and doc.numbering not in policy.numbering:
         yield loaded.problem(("numbering",), _unknown("numbering scheme", doc.numbering, policy.numbering))
     if doc.register_id is not None and doc.register_id not in registers and doc.register_id not in broken:
@@ -383,6 +393,11 @@ def _check_answers(
     own = {c.id: c for c in register.columns if isinstance(c, Column)}
     if register.answered is None:
         yield loaded.problem(("answers", "register"), f"register {register.id!r} has no `answered:` settings")
+    outgoing = registers.get(doc.register_id or "")
+    if outgoing is not None and outgoing[0].letters is None:
+        where = outgoing[1].problem(("id",), f"register {outgoing[0].id!r} receives the decision letter "
+                                    f"{doc.id!r} but declares no `letters:` columns")
+        yield where
     column = own.get(answers.column)
     if column is None:
         yield loaded.problem(("answers", "column"), _unknown("column", answers.column, own))
@@ -487,6 +502,11 @@ def _check_register(
             value = getattr(answered, key)
             if value is not None and value not in ids:
                 yield loaded.problem(("answered", key), _unknown("column", value, ids))
+    if reg.letters is not None:
+        for key in ("request_column", "document_column", "addressee_column", "signatory_column"):
+            value = getattr(reg.letters, key)
+            if value is not None and value not in ids:
+                yield loaded.problem(("letters", key), _unknown("column", value, ids))
     for key, value in reg.initial.items():
         if key not in ids:
             yield loaded.problem(("initial", key), _unknown("column", key, ids), at_key=True)

@@ -161,6 +161,16 @@ def _looks_latin(text: str) -> bool:
     return bool(text) and all(ord(ch) < 0x0590 for ch in text) and any(ch.isascii() and ch.isalnum() for ch in text)
 
 
+def receipt_date(document: Document, record: Mapping[str, Any], issue_date: date | None) -> date | None:
+    """The day the request was received: the record's own date of receipt (a field ``auto: today`` the data
+    fills, e.g. a letter reprinted or merged days later), else the day of issue. The policy's reply standard
+    counts from this day."""
+    for field_def in document.all_fields():
+        if field_def.auto == "today" and isinstance(record.get(field_def.id), date):
+            return record[field_def.id]  # type: ignore[no-any-return]
+    return issue_date
+
+
 def build_view(
     document: Document,
     policy: Policy,
@@ -178,7 +188,8 @@ def build_view(
     blank = record is None
     data: dict[str, Any] = dict(record or {})
     reply_days = policy.service_standard.reply_min_days
-    earliest = add_days(issue_date, reply_days) if issue_date else None
+    received = receipt_date(document, data, issue_date)
+    earliest = add_days(received, reply_days) if received else None
     if not blank:
         for field_def in document.all_fields():
             if field_def.auto == "reference":
@@ -187,7 +198,8 @@ def build_view(
                 data.setdefault(field_def.id, issue_date)
             elif field_def.auto == "earliest_reply":
                 data[field_def.id] = earliest
-    gender = data.get("gender") if isinstance(data.get("gender"), str) else None
+    rule = policy.settings.gender
+    gender = {rule.masculine: "male", rule.feminine: "female"}.get(str(data.get(rule.field)))
 
     fields = {f.id: _field_view(f, data.get(f.id), policy) for f in (*document.all_fields(), *extra_fields)}
     variables: dict[str, Any] = {}
@@ -216,7 +228,6 @@ def build_view(
     blank_date = DOTS * 3
     variables["reference"] = Isolated(reference) if reference else DOTS * 4
     variables["issue_date"] = dual_date(issue_date, policy) if issue_date else blank_date
-    received = data.get("received_on") if isinstance(data.get("received_on"), date) else issue_date
     variables["received_on"] = dual_date(received, policy) if received else blank_date
     variables["earliest_reply"] = dual_date(earliest, policy) if earliest else blank_date
     return DocumentView(document, policy, blank, fields, variables, reference, issue_date, gender)

@@ -347,3 +347,21 @@ def parse_date(text: str, calendar: Calendar) -> date:
     if _calendar_of_year(year, marked, calendar) == "hijri":
         return from_hijri(year, month, day)
     return _gregorian(year, month, day)
+
+
+def count_ar(n: int, forms: tuple[str, str, str, str], digits: DigitStyle) -> str:
+    """A number with its noun in the agreement of Arabic grammar; ``forms`` = (singular, dual, plural,
+    accusative singular), e.g. ("خطاب", "خطابان", "خطابات", "خطابًا"): خطاب واحد، خطابان، ٣ خطابات،
+    ١١ خطابًا، ١٠٠ خطاب، ١٠٣ خطابات."""
+    one, two, few, many = forms
+    if n == 1:
+        return f"{one} واحد"
+    if n == 2:
+        return two
+    number = to_display_digits(str(n), digits)
+    rest = n % 100
+    if 3 <= rest <= 10:
+        return f"{number} {few}"
+    if 11 <= rest <= 99:
+        return f"{number} {many}"
+    return f"{number} {one}"

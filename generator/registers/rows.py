@@ -12,6 +12,7 @@ allowed labels, never matched to the nearest option.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,13 +80,18 @@ def row_for(
     policy = project.policy
     values: dict[str, Any] = {}
     autos = _auto_columns(project, register_id, columns)
+    # the reply standard counts from the day of receipt the record gives, else from the day of issue
+    received = next(
+        (record[c.id] for c in columns if autos.get(c.id) == "today" and isinstance(record.get(c.id), dt.date)),
+        issue_date,
+    )
     for column in columns:
         if column.type == "reference":
             values[column.id] = reference
         elif autos.get(column.id) == "today":
             values[column.id] = issue_date
         elif autos.get(column.id) == "earliest_reply":
-            values[column.id] = add_days(issue_date, policy.service_standard.reply_min_days)
+            values[column.id] = add_days(received, policy.service_standard.reply_min_days)
     values.update({k: v for k, v in record.items() if not is_empty(v)})
     values.update({k: v for k, v in (extra or {}).items() if not is_empty(v)})
     for column in columns:
@@ -282,6 +288,8 @@ def _record_value(project: Project, column: RegisterColumn, value: CellValue) ->
         if isinstance(value, str):  # typed into a cell formatted as text
             return check_date(value, project.policy.settings.calendar)
         raise FieldError(MSG_DATE)
+    if kind in ("choice", "multi_choice", "rating") and isinstance(value, str) and column.list:
+        value = _current_wording(value, project.policy.lists[column.list].former_labels())
     if kind == "choice":
         return check_choice(_as_text(value), _options(project, column))
     if kind == "multi_choice":
@@ -296,6 +304,18 @@ def _record_value(project: Project, column: RegisterColumn, value: CellValue) ->
     if kind == "number":
         return _integer(value)
     return _as_text(value)
+
+
+def _current_wording(text: str, former: Mapping[str, str]) -> str:
+    """A cell written before an option was reworded: its former label(s) read as the option's id."""
+    if not former:
+        return text
+    by_text = {normalise_spaces(label): option_id for label, option_id in former.items()}
+    whole = by_text.get(normalise_spaces(text))
+    if whole is not None:
+        return whole
+    items = [normalise_spaces(item) for item in re.split(r"[,،]", text)]
+    return MULTI_SEPARATOR.join(by_text.get(item, item) for item in items if item)
 
 
 def _as_text(value: CellValue) -> str:

@@ -443,13 +443,24 @@ class PdfRenderer:
         return self.engine.pdf(documents, variant), [len(d.pages) for d in documents]
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         return ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context(method),
+            mp_context=_worker_context(),
             initializer=_init_worker,
             initargs=(self.project, self.archival),
         )
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a fork server, never from a fork of this process: forking a threaded process (the
+    office app's server) can copy a lock held by another thread and hang the child. The fork server is a fresh,
+    single-threaded process that has imported this module (and WeasyPrint) once, so each worker starts in
+    milliseconds; where there is no fork server (Windows) workers are spawned."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 # --------------------------------------------------------------------------------------------- merging

@@ -70,3 +70,48 @@ def staged_dir(final: Path, *, replace: bool = True) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def reserve_folder(parent: Path, stem: str) -> Path:
+    """Create and return the first free ``parent/stem-N`` (N = 1, 2 …); ``mkdir`` is atomic, so two processes
+    reserving at once get two folders, and a reserved folder is never replaced."""
+    ensure_writable_dir(parent)
+    n = 1
+    while True:
+        folder = parent / f"{stem}-{n}"
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            n += 1
+            continue
+        return folder
+
+
+def remove_dead_stages(parent: Path) -> None:
+    """Remove staging folders (``.NAME.stage-PID``) left by processes that were killed on this computer."""
+    if not parent.is_dir():
+        return
+    for entry in parent.iterdir():
+        name = entry.name
+        if not (name.startswith(".") and ".stage-" in name and entry.is_dir()):
+            continue
+        pid = name.rpartition(".stage-")[2]
+        if pid.isdigit() and _process_is_gone(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def stage_dir(parent: Path, name: str) -> Path:
+    """A new staging folder ``.NAME.stage-PID`` in ``parent``, removed by :func:`remove_dead_stages` if this
+    process is killed before it is moved into place."""
+    ensure_writable_dir(parent)
+    return Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=f".stage-{os.getpid()}", dir=parent))
+
+
+def _process_is_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

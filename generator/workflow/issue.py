@@ -1,45 +1,62 @@
-"""`wathiqa issue DOC_ID --data FILE`: one case, all or nothing.
+"""Issuing one case: validate, give the reference, render, put the folder in place, record the row.
 
-Validate the record; under the register's lock allocate the next reference; render every document of the
-case (the form itself and the documents issued with it: declaration, acknowledgment) into a staging folder;
-append the register row; commit the register; then move the folder into ``cases/REFERENCE/``. If any step
-fails, the register is not changed (so no reference is consumed) and the staging folder is removed.
+The steps, each safe to be cut short by a crash (the next run of any command completes or settles it):
+
+1. the record is validated and its register row computed: invalid data stops here, with nothing written;
+2. in one office-database transaction the reference is given and the row is journaled (``preparing``);
+3. every document of the case is rendered into a staging folder, with no lock held;
+4. the folder is moved into ``cases/REFERENCE/`` and the journal entry becomes ``ready``;
+5. the row is appended to the register under its lock (milliseconds). If the register is open in Excel, the
+   row waits in the journal and the clerk is told it will be added when the file is closed.
+
+A failure while rendering gives the reference back when nobody took a later one, and leaves no folder.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config.model import Document
 from ..config.project import Project
 from ..content.context import build_view
 from ..content.records import load_record_file, record_to_json, validate_record
-from ..content.text import to_hijri
-from ..content.text import today as issue_day
+from ..content.text import today as current_day
 from ..errors import OutputError, UsageError
-from .folders import ensure_writable_dir
+from ..faults import fault_point
+from ..office import journal
+from ..office.db import OfficeDB
+from ..office.sequences import give_back
+from .folders import ensure_writable_dir, remove_dead_stages, stage_dir
+from .references import allocate_references, prefix_of
+from .sync import apply_pending, ensure_register
+
+if TYPE_CHECKING:
+    from ..render.docx import DocxRenderer
+    from ..render.pdf import PdfRenderer
 
 log = logging.getLogger(__name__)
 
-
-LOCK_WAIT = 120.0
-"""Seconds to wait for another clerk's issue to finish: documents render under the lock (all or nothing)."""
+__all__ = ["CaseRenderers", "IssueResult", "issuable", "issue_case", "issue_record"]
 
 
 @dataclass(frozen=True)
 class IssueResult:
+    """What issuing a case did."""
+
     reference: str
     folder: Path
     files: list[Path]
+    pending: bool
+    """True when the register could not be written (open in Excel): the row waits in the journal."""
+    waiting_reason: str = ""
 
 
 def issuable(project: Project, doc_id: str) -> Document:
@@ -59,87 +76,90 @@ def issue_case(
     document = issuable(project, doc_id)
     loaded = load_record_file(data_path)
     record = validate_record(document, project.policy, loaded.data, source=loaded)
-    return issue_record(project, document, record, out_dir, today=today or issue_day())
-
-
-def register_path(out_dir: Path, register_id: str) -> Path:
-    return out_dir / "registers" / f"{register_id}.xlsx"
-
-
-def ensure_register(project: Project, register_id: str, out_dir: Path) -> Path:
-    """The register's file, created from its definition if it does not exist yet.
-
-    Creation is create-if-absent (a hard link of a finished temporary file), so two processes issuing at once
-    never overwrite each other's register.
-    """
-    path = register_path(out_dir, register_id)
-    if path.exists():
-        return path
-    from ..render.xlsx import build_register
-
-    ensure_writable_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(build_register(project, register_id))
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
-            os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
-    return path
-
-
-def reference_label(project: Project, register_id: str) -> str:
-    return next(c.label for c in project.register_columns(register_id) if c.type == "reference")
+    return issue_record(project, document, record, out_dir, today=today or current_day())
 
 
 def issue_record(
-    project: Project, document: Document, record: Mapping[str, Any], out_dir: Path, *, today: date
+    project: Project,
+    document: Document,
+    record: Mapping[str, Any],
+    out_dir: Path,
+    *,
+    today: date,
+    renderers: CaseRenderers | None = None,
 ) -> IssueResult:
-    """Issue one validated record: the reference, the case folder and the register row, all or nothing."""
-    from ..registers import open_register
+    """Issue one validated record; see the module docstring."""
     from ..registers.rows import row_for
 
     assert document.numbering is not None and document.register_id is not None
-    policy = project.policy
+    register_id = document.register_id
     ensure_writable_dir(out_dir)
-    path = ensure_register(project, document.register_id, out_dir)
     cases = ensure_writable_dir(out_dir / "cases")
-    scheme = policy.numbering[document.numbering]
-    prefix = scheme.prefix_for(to_hijri(today)[0], today.year)
-    renderers = CaseRenderers(project)
-    stage = Path(tempfile.mkdtemp(prefix=".case-", suffix=".stage", dir=cases))
+    ensure_register(project, register_id, out_dir)
+    remove_dead_stages(cases)
+    extra = dict(project.registers[register_id].initial)
+    placeholder = project.policy.numbering[document.numbering].format(prefix_of(project, document.numbering, today), 0)
+    cells = row_for(project, register_id, record, reference=placeholder, issue_date=today, extra=extra)
+    renderers = renderers or CaseRenderers(project)
+    db = OfficeDB(out_dir)
+
+    with db.write() as conn:
+        (reference,) = allocate_references(conn, project, out_dir, document.numbering, today)
+        final = cases / reference
+        cells = row_for(project, register_id, record, reference=reference, issue_date=today, extra=extra)
+        entry_id = journal.add(conn, register_id, "append", reference, cells, waits_for=final, source=document.id)
+    fault_point("issue.allocated")
+    stage = stage_dir(cases, reference)
     try:
-        with open_register(path, backups=policy.settings.register_backups, timeout=LOCK_WAIT) as tx:
-            reference = scheme.format(prefix, tx.next_sequence(reference_label(project, document.register_id), prefix))
-            final = cases / reference
-            if final.exists():
-                raise OutputError(f"{final}: a case folder with this reference already exists; nothing was written")
-            files = renderers.render_case(document, record, reference, today, stage)
-            extra = dict(project.registers[document.register_id].initial)
-            tx.append(
-                row_for(project, document.register_id, record, reference=reference, issue_date=today, extra=extra)
-            )
+        if final.exists():
+            raise OutputError(f"{final}: a case folder with this reference already exists; nothing was written")
+        files = renderers.render_case(document, record, reference, today, stage)
+        write_case_file(stage, document.id, reference, today)
+        fault_point("issue.rendered")
         os.replace(stage, final)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        with db.write() as conn:
+            prefix = prefix_of(project, document.numbering, today)
+            given_back = give_back(conn, document.numbering, prefix, _seq(reference))
+            journal.mark(conn, [entry_id], "abandoned", "تعذر إصدار المستندات")
+        log.info("issue of %s failed; reference %s", reference, "given back" if given_back else "left unused")
         raise
-    log.info("issued %s into %s", reference, final)
-    return IssueResult(reference, final, [final / f.name for f in files])
+    fault_point("issue.moved")
+    with db.write() as conn:
+        journal.mark(conn, [entry_id], "ready")
+    fault_point("issue.ready")
+    sync = apply_pending(project, out_dir, registers=[register_id], db=db)
+    waiting = next((w.reason for w in sync.waiting if w.register_id == register_id and w.key == reference), "")
+    log.info("issued %s into %s%s", reference, final, " (register row pending)" if waiting else "")
+    return IssueResult(reference, final, [final / f.name for f in files], bool(waiting), waiting)
+
+
+CASE_FILE = "case.json"
+"""What the case folder was issued as: with record.json it is enough to queue the register row again after the
+office database was lost (``wathiqa register sync --recover``)."""
+
+
+def write_case_file(folder: Path, doc_id: str, reference: str, day: date) -> None:
+    data = {"document": doc_id, "reference": reference, "issued_on": day.isoformat()}
+    (folder / CASE_FILE).write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _seq(reference: str) -> int:
+    digits = reference.rpartition("-")[2]
+    return int(digits) if digits.isdigit() else -1
 
 
 class CaseRenderers:
-    """The PDF and DOCX renderers, made once per run (templates and fonts are loaded once)."""
+    """The PDF and DOCX renderers, made once (templates and fonts are loaded once) and reused."""
 
     def __init__(self, project: Project) -> None:
         from ..render.docx import DocxRenderer
         from ..render.pdf import PdfRenderer
 
         self.project = project
-        self.pdf = PdfRenderer(project)
-        self.docx = DocxRenderer(project)
+        self.pdf: PdfRenderer = PdfRenderer(project)
+        self.docx: DocxRenderer = DocxRenderer(project)
 
     def render_case(
         self, document: Document, record: Mapping[str, Any], reference: str, today: date, folder: Path

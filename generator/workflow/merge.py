@@ -9,21 +9,22 @@ letter in order (both cores), one DOCX per record and a report, in ``batches/DOC
 from __future__ import annotations
 
 import logging
-import sys
-from collections.abc import Iterator, Sequence
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..config.model import Document
 from ..config.project import Project
 from ..content.context import DocumentView, build_view
 from ..content.records import BatchRow, FieldIssue, check_record, read_batch
-from ..content.text import today as issue_day
+from ..content.text import today as current_day
 from ..content.validate import FieldError, check_text
 from ..errors import DataError, Problem
-from .folders import ensure_writable_dir, staged_dir
+from .folders import ensure_writable_dir, remove_dead_stages, reserve_folder, stage_dir
 
 log = logging.getLogger(__name__)
 
@@ -99,37 +100,44 @@ def _validate_rows(
     return items, invalid
 
 
-def batch_folder(out_dir: Path, doc_id: str, today: date) -> Path:
-    """The next free ``batches/DOC_ID-YYYYMMDD-N`` folder (not created)."""
-    batches = ensure_writable_dir(out_dir / "batches")
-    stem = f"{doc_id}-{today:%Y%m%d}"
-    n = 1
-    while (batches / f"{stem}-{n}").exists():
-        n += 1
-    return batches / f"{stem}-{n}"
+def _rows_of(source: Path | Sequence[Mapping[str, Any]]) -> list[BatchRow]:
+    if isinstance(source, Path):
+        return list(read_batch(source))
+    return [BatchRow(i, dict(values)) for i, values in enumerate(source, 1)]
+
+
+def validate_batch(
+    project: Project, doc_id: str, source: Path | Sequence[Mapping[str, Any]]
+) -> tuple[int, list[InvalidRow]]:
+    """Validate every record of a batch without writing anything: (number of rows, the invalid ones)."""
+    rows = _rows_of(source)
+    _, invalid = _validate_rows(project, project.document(doc_id), rows)
+    return len(rows), invalid
 
 
 def merge_batch(
     project: Project,
     doc_id: str,
-    data_path: Path,
+    source: Path | Sequence[Mapping[str, Any]],
     out_dir: Path,
     *,
     skip_invalid: bool = False,
-    err: TextIO | None = None,
+    progress: Callable[[int, int], None] | None = None,
     today: date | None = None,
 ) -> MergeSummary:
-    """Validate every record of the batch file, then write the batch folder; see the module docstring."""
+    """Validate every record of the batch (a data file, or records), then write the batch folder; see the
+    module docstring. ``progress(done, total)`` is called as letters are made (DOCX, then PDF pages)."""
     document = project.document(doc_id)
-    today = today or issue_day()
-    rows = list(read_batch(data_path))
+    today = today or current_day()
+    rows = _rows_of(source)
+    where = str(source) if isinstance(source, Path) else "records"
     if not rows:
-        raise DataError("", [Problem(str(data_path), None, None, "", "الملف لا يحتوي على أي سجل")])
+        raise DataError("", [Problem(where, None, None, "", "الملف لا يحتوي على أي سجل")])
     items, invalid = _validate_rows(project, document, rows)
-    summary = MergeSummary(doc_id, None, invalid=invalid, source=str(data_path))
+    summary = MergeSummary(doc_id, None, invalid=invalid, source=where)
     if invalid and not skip_invalid:
         problems = [
-            Problem(str(data_path), row.number, None, issue.field_id, f"الصف {row.number}: {issue}")
+            Problem(where, row.number, None, issue.field_id, f"الصف {row.number}: {issue}")
             for row in invalid
             for issue in row.issues
         ]
@@ -142,9 +150,13 @@ def merge_batch(
 
     pdf = PdfRenderer(project)
     docx = DocxRenderer(project)
-    final = batch_folder(out_dir, doc_id, today)
-    progress = _Progress(err or sys.stderr, total=len(items) * 2)
-    with progress, staged_dir(final, replace=False) as stage:
+    total = len(items) * 2
+    report = progress or (lambda done, total: None)
+    batches = ensure_writable_dir(out_dir / "batches")
+    remove_dead_stages(batches)
+    final = reserve_folder(batches, f"{doc_id}-{today:%Y%m%d}")
+    stage = stage_dir(batches, final.name)
+    try:
         docx_dir = stage / "docx"
         docx_dir.mkdir()
         width = len(str(len(items)))
@@ -157,44 +169,17 @@ def merge_batch(
             view = build_view(document, project.policy, item.record, reference=item.reference, issue_date=today)
             name = f"{i:0{width}d}" + (f"-{item.reference}" if item.reference else "")
             (docx_dir / f"{name}.docx").write_bytes(docx.render(view))
-            progress.advance()
+            report(i, total)
         with (stage / "print.pdf").open("wb") as handle:  # streamed: memory does not grow with the batch
-            pdf.write_batch(views(), handle, progress=lambda done: progress.set(len(items) + done))
+            pdf.write_batch(views(), handle, progress=lambda done: report(len(items) + done, total))
         summary.folder = final
         summary.generated = len(items)
         summary.references = [item.reference or "" for item in items]
         (stage / "report.txt").write_text(summary.text() + "\n", encoding="utf-8")
+        os.replace(stage, final)  # the reserved folder is empty: rename replaces it
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        final.rmdir()
+        raise
     log.info("merged %d records into %s", len(items), final)
     return summary
-
-
-class _Progress:
-    """A progress bar on a terminal (rich); silent when the output is not a terminal."""
-
-    def __init__(self, stream: TextIO, total: int) -> None:
-        self.total = total
-        self._bar: Any = None
-        self._task: Any = None
-        if stream.isatty():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self._bar = Progress(console=Console(file=stream), transient=True)
-            self._task = self._bar.add_task("…", total=total)
-
-    def __enter__(self) -> _Progress:
-        if self._bar is not None:
-            self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def advance(self) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-
-    def set(self, completed: int) -> None:
-        if self._bar is not None:
-            self._bar.update(self._task, completed=completed)

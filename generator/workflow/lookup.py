@@ -1,0 +1,119 @@
+"""Reading a register as records: what `wathiqa register show` prints and the office app's register page shows.
+
+Reads the workbook without taking its lock (the engine swaps whole files in, so a reader sees the old or the new
+version, never half of one), then adds the rows still waiting in the journal, marked as pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config.project import Project, RegisterColumn
+from ..content.text import normalise_spaces, strip_tatweel, to_ascii_digits
+from ..errors import OutputError, UsageError
+from ..office import journal
+from ..office.db import OfficeDB
+from ..registers import CellValue, RegisterError, read_register
+from .sync import register_path
+
+__all__ = ["RegisterRecord", "RegisterTable", "read_register_table", "status_label"]
+
+
+@dataclass(frozen=True)
+class RegisterRecord:
+    """One row: its cells by column label as the workbook holds them, and its values by column id."""
+
+    number: int | None
+    """Row number in the sheet; None for a row still waiting in the journal."""
+    cells: dict[str, CellValue]
+    values: dict[str, Any]
+    pending: bool = False
+    waiting_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RegisterTable:
+    register_id: str
+    title: str
+    path: Path
+    columns: list[RegisterColumn]
+    rows: list[RegisterRecord] = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for r in self.rows if r.pending)
+
+
+def _status_column(columns: Sequence[RegisterColumn]) -> RegisterColumn:
+    for column in columns:
+        if column.id == "status" and column.list is not None:
+            return column
+    raise UsageError("this register has no status column; --status cannot be used with it")
+
+
+def status_label(project: Project, register_id: str, status: str) -> str:
+    """The Arabic label of ``status`` given as an option id or as its label; UsageError if unknown."""
+    column = _status_column(project.register_columns(register_id))
+    assert column.list is not None
+    return project.policy.lists[column.list].labels()[status_id(project, register_id, status)]
+
+
+def status_id(project: Project, register_id: str, status: str) -> str:
+    """The option id of ``status`` given as an option id or as its label; UsageError if unknown."""
+    column = _status_column(project.register_columns(register_id))
+    assert column.list is not None
+    options = project.policy.lists[column.list].labels()
+    wanted = normalise_spaces(status)
+    if wanted in options:
+        return wanted
+    for option_id, label in options.items():
+        if normalise_spaces(label) == wanted:
+            return option_id
+    choices = ", ".join(f"{option_id} ({label})" for option_id, label in options.items())
+    raise UsageError(f"unknown status {status!r}; the statuses are: {choices}")
+
+
+def _searchable(value: object) -> str:
+    return to_ascii_digits(strip_tatweel(normalise_spaces(str(value)))).casefold()
+
+
+def read_register_table(
+    project: Project,
+    register_id: str,
+    out_dir: Path,
+    *,
+    status: str | None = None,
+    query: str | None = None,
+) -> RegisterTable:
+    """The rows of a register, with the journal's waiting rows; only those with ``status`` (an option id or
+    label) and containing ``query`` (a reference, name, national ID or mobile; digits in any script)."""
+    from ..registers.rows import check_row
+
+    if register_id not in project.registers:
+        known = ", ".join(sorted(project.registers))
+        raise UsageError(f"unknown register {register_id!r}; the registers are: {known}")
+    register = project.registers[register_id]
+    columns = project.register_columns(register_id)
+    wanted = status_id(project, register_id, status) if status is not None else None
+    path = register_path(out_dir, register_id)
+    if not path.is_file():
+        raise OutputError(f"{path}: the register does not exist yet; run `wathiqa build --out {out_dir}` to create it")
+    try:
+        _, rows = read_register(path, sheet=register.sheet)
+    except RegisterError as err:
+        raise OutputError(f"cannot read the register: {err}") from err
+    records = [RegisterRecord(r.number, dict(r.values), check_row(project, register_id, r.values)[0]) for r in rows]
+    for entry in journal.open_entries(OfficeDB(out_dir), register_id):
+        if entry.op == "append" and entry.state == "ready":
+            values = check_row(project, register_id, entry.cells)[0]
+            records.append(RegisterRecord(None, dict(entry.cells), values, True, entry.last_error or ""))
+    if wanted is not None:
+        column_id = _status_column(columns).id
+        records = [r for r in records if r.values.get(column_id) == wanted]
+    if query and query.strip():
+        needle = _searchable(query.strip())
+        records = [r for r in records if any(needle in _searchable(v) for v in r.cells.values() if v is not None)]
+    return RegisterTable(register_id, register.title, path, columns, records)

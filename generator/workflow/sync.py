@@ -1,0 +1,175 @@
+"""Applying the journal to the registers: every waiting row reaches its workbook exactly once.
+
+Each command that opens a register calls :func:`apply_pending` first; ``wathiqa register sync`` calls it on
+demand. Under the register's lock, an append whose reference is already in the register is skipped (a run that
+died after committing the workbook but before marking the entry), and an update finds its row by reference,
+never by row number, since archivists insert, sort and delete rows. A register open in Excel or LibreOffice is
+left as it is: its entries wait, with the reason, for the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config.project import Project
+from ..faults import fault_point
+from ..office import journal
+from ..office.db import OfficeDB
+from ..registers import RegisterError, RegisterLockedError, RegisterOpenInExcelError, open_register
+from .folders import ensure_writable_dir
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SyncResult", "Waiting", "apply_pending", "ensure_register", "reference_label", "register_path"]
+
+SYNC_LOCK_WAIT = 30.0
+"""Seconds a command waits for another writer's lock (held for milliseconds per append) before leaving its rows
+in the journal for the next run."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A register change still waiting, and why (Arabic, for the clerk)."""
+
+    register_id: str
+    key: str
+    reason: str
+
+
+@dataclass
+class SyncResult:
+    applied: list[journal.Entry] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+
+    def is_waiting(self, register_id: str, key: str) -> bool:
+        return any(w.register_id == register_id and w.key == key for w in self.waiting)
+
+
+def register_path(out_dir: Path, register_id: str) -> Path:
+    return out_dir / "registers" / f"{register_id}.xlsx"
+
+
+def ensure_register(project: Project, register_id: str, out_dir: Path) -> Path:
+    """The register's file, created from its definition if it does not exist yet.
+
+    Creation is create-if-absent (a hard link of a finished temporary file), so two processes issuing at once
+    never overwrite each other's register.
+    """
+    path = register_path(out_dir, register_id)
+    if path.exists():
+        return path
+    from ..render.xlsx import build_register
+
+    ensure_writable_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(build_register(project, register_id))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return path
+
+
+def reference_label(project: Project, register_id: str) -> str:
+    return next(c.label for c in project.register_columns(register_id) if c.type == "reference")
+
+
+def _why_waiting(err: RegisterError) -> str:
+    if isinstance(err, RegisterOpenInExcelError):
+        application = "Excel" if err.owner_file.name.startswith("~$") else "LibreOffice"
+        return f"السجل {err.path.name} مفتوح في {application} لدى {err.who}"
+    if isinstance(err, RegisterLockedError):
+        return f"السجل {err.path.name} قيد الكتابة من عملية أخرى"
+    return f"تعذرت الكتابة في السجل: {str(err).splitlines()[0]}"
+
+
+def apply_pending(
+    project: Project,
+    out_dir: Path,
+    *,
+    registers: Iterable[str] | None = None,
+    timeout: float = SYNC_LOCK_WAIT,
+    db: OfficeDB | None = None,
+) -> SyncResult:
+    """Apply every ready journal entry (of ``registers``, or all) to its register; see the module docstring."""
+    db = db or OfficeDB(out_dir)
+    result = SyncResult()
+    if not db.exists():
+        return result
+    journal.resolve_preparing(db)
+    wanted = set(registers) if registers is not None else None
+    by_register: dict[str, list[journal.Entry]] = defaultdict(list)
+    for entry in journal.open_entries(db):
+        if wanted is not None and entry.register not in wanted:
+            continue
+        if entry.state == "preparing":
+            result.waiting.append(Waiting(entry.register, entry.key, "المستند قيد الإصدار"))
+        elif entry.register not in project.registers:
+            result.waiting.append(Waiting(entry.register, entry.key, "السجل لم يعد معرّفًا في السياسة"))
+        else:
+            by_register[entry.register].append(entry)
+    for register_id, entries in by_register.items():
+        _apply_register(project, out_dir, db, register_id, entries, timeout, result)
+    return result
+
+
+def _apply_register(
+    project: Project,
+    out_dir: Path,
+    db: OfficeDB,
+    register_id: str,
+    entries: list[journal.Entry],
+    timeout: float,
+    result: SyncResult,
+) -> None:
+    register = project.registers[register_id]
+    path = ensure_register(project, register_id, out_dir)
+    label = reference_label(project, register_id)
+    applied: list[journal.Entry] = []
+    missing: list[journal.Entry] = []
+    try:
+        with open_register(
+            path, sheet=register.sheet, timeout=timeout, backups=project.policy.settings.register_backups
+        ) as tx:
+            rows_by_reference: dict[str, int] = {}
+            for row in tx.rows():
+                value = row.values.get(label)
+                if isinstance(value, str) and value.strip():
+                    rows_by_reference.setdefault(value.strip(), row.number)
+            for entry in entries:
+                if entry.op == "append":
+                    if entry.target not in rows_by_reference:
+                        rows_by_reference[entry.target] = tx.append(entry.cells)
+                    applied.append(entry)
+                elif (number := rows_by_reference.get(entry.target)) is not None:
+                    tx.update(number, entry.cells)
+                    applied.append(entry)
+                else:
+                    missing.append(entry)
+            fault_point("sync.before-commit")
+        fault_point("sync.after-commit")
+    except RegisterError as err:
+        reason = _why_waiting(err)
+        with db.write() as conn:
+            journal.note_error(conn, [e.id for e in entries], reason)
+        result.waiting += [Waiting(register_id, e.key, reason) for e in entries]
+        log.info("%s: %d change(s) wait: %s", path, len(entries), err)
+        return
+    with db.write() as conn:
+        journal.mark(conn, [e.id for e in applied], "applied")
+        reason = "لا يوجد في السجل صف بهذا الرقم المرجعي؛ أعد الصف ثم زامن السجل"
+        journal.note_error(conn, [e.id for e in missing], reason)
+    result.applied += applied
+    result.waiting += [Waiting(register_id, e.target, reason) for e in missing]
+    log.info("%s: %d change(s) applied", path, len(applied))
