@@ -313,7 +313,7 @@ def _labels(allowed: Mapping[str, str]) -> str:
     return "، ".join(allowed.values())
 
 
-def _option_id(text: str, allowed: Mapping[str, str]) -> str | None:
+def option_id(text: str, allowed: Mapping[str, str]) -> str | None:
     """The id an option is known by, whether the clerk typed the id or the Arabic label."""
     wanted = normalise_spaces(text)
     if wanted in allowed:
@@ -327,10 +327,10 @@ def _option_id(text: str, allowed: Mapping[str, str]) -> str | None:
 def check_choice(value: object, allowed: Mapping[str, str]) -> str:
     """One option of a policy list, by id or by its exact label; the id is what gets stored."""
     text = _as_text(value)
-    option_id = _option_id(text, allowed)
-    if option_id is None:
+    found = option_id(text, allowed)
+    if found is None:
         raise FieldError(MSG_CHOICE.format(found=_quote(text), labels=_labels(allowed)))
-    return option_id
+    return found
 
 
 _LIST_SEPARATORS: Final = re.compile(r"[,،]")
@@ -341,7 +341,7 @@ def _items_of(value: object, allowed: Mapping[str, str]) -> list[str]:
         return []
     if isinstance(value, str):
         # A label may itself hold a comma; the whole text naming one option wins over splitting it.
-        if _option_id(value, allowed) is not None:
+        if option_id(value, allowed) is not None:
             return [value]
         return [part for part in _LIST_SEPARATORS.split(value) if normalise_spaces(part)]
     if isinstance(value, list | tuple):
@@ -356,7 +356,7 @@ def _unique(ids: Iterable[str]) -> list[str]:
 def check_multi_choice(value: object, allowed: Mapping[str, str]) -> list[str]:
     """Several options, as a list or a text split on «،» or ","; ids in first-seen order, no duplicates."""
     items = _items_of(value, allowed)
-    found = [(item, _option_id(item, allowed)) for item in items]
+    found = [(item, option_id(item, allowed)) for item in items]
     unknown = [item for item, option_id in found if option_id is None]
     if len(unknown) == 1:
         raise FieldError(MSG_CHOICE.format(found=_quote(unknown[0]), labels=_labels(allowed)))

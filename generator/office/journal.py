@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..registers import CellValue
+from ..registers.lock import pid_is_dead
 from .db import OfficeDB
 
 __all__ = [
@@ -175,15 +176,7 @@ def entries_for(db: OfficeDB, register: str, op: Op) -> list[Entry]:
 
 def _owner_is_gone(owner: str) -> bool:
     host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return host == socket.gethostname() and pid.isdigit() and pid_is_dead(int(pid))
 
 
 def resolve_preparing(db: OfficeDB) -> None:

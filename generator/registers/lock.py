@@ -54,7 +54,7 @@ def _this_holder() -> dict[str, Any]:
     }
 
 
-def _pid_is_dead(pid: int) -> bool:
+def pid_is_dead(pid: int) -> bool:
     """True only when we can tell for sure; on Windows ``os.kill(pid, 0)`` would signal, so we never guess."""
     if os.name == "nt" or pid <= 0:
         return False
@@ -79,7 +79,7 @@ def _lock_is_stale(raw: bytes, mtime: float) -> bool:
     except (ValueError, KeyError, TypeError):
         # Being written right now, or its writer died half-way: only age tells the two apart.
         return time.time() - mtime > _STALE_PARTIAL_LOCK_SECONDS
-    return host == socket.gethostname() and _pid_is_dead(pid)
+    return host == socket.gethostname() and pid_is_dead(pid)
 
 
 @contextlib.contextmanager

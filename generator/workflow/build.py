@@ -4,7 +4,7 @@ booklet (blank/policy.pdf) for the board to approve.
 Everything is rendered into a staging folder first; ``blank/`` is swapped in only when complete, so a failure
 leaves the previous kit as it was. Registers under ``registers/`` hold the archivists' rows: build creates a
 missing register from the definition; of an existing one it only brings the dropdown lists up to date with
-the policy (``generator.register_lists``), leaving the archivists' rows and everything else as they were.
+the policy (``generator.registers.lists``), leaving the archivists' rows and everything else as they were.
 """
 
 from __future__ import annotations

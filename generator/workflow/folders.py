@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import OutputError
+from ..registers.lock import pid_is_dead
 
 
 def ensure_writable_dir(path: Path) -> Path:
@@ -96,7 +97,7 @@ def remove_dead_stages(parent: Path) -> None:
         if not (name.startswith(".") and ".stage-" in name and entry.is_dir()):
             continue
         pid = name.rpartition(".stage-")[2]
-        if pid.isdigit() and _process_is_gone(int(pid)):
+        if pid.isdigit() and pid_is_dead(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -106,12 +107,3 @@ def stage_dir(parent: Path, name: str) -> Path:
     ensure_writable_dir(parent)
     return Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=f".stage-{os.getpid()}", dir=parent))
 
-
-def _process_is_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False

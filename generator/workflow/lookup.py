@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config.project import Project, RegisterColumn
 from ..content.text import normalise_spaces, strip_tatweel, to_ascii_digits
+from ..content.validate import option_id
 from ..errors import OutputError, UsageError
 from ..office import journal
 from ..office.db import OfficeDB
@@ -66,12 +67,9 @@ def status_id(project: Project, register_id: str, status: str) -> str:
     column = _status_column(project.register_columns(register_id))
     assert column.list is not None
     options = project.policy.lists[column.list].labels()
-    wanted = normalise_spaces(status)
-    if wanted in options:
-        return wanted
-    for option_id, label in options.items():
-        if normalise_spaces(label) == wanted:
-            return option_id
+    found = option_id(status, options)
+    if found is not None:
+        return found
     choices = ", ".join(f"{option_id} ({label})" for option_id, label in options.items())
     raise UsageError(f"unknown status {status!r}; the statuses are: {choices}")
 
