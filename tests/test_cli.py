@@ -200,3 +200,11 @@ def test_output_folder_that_is_a_file_exits_2(tmp_path: Path) -> None:
     assert status == 2
     assert "cannot be created" in err or "not a folder" in err
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_unquoted_arabic_value_names_the_command_once_and_says_to_quote() -> None:
+    status, _, err = run("register", "show", "requests", "--status", "صدر", "القرار")
+    assert status == 2
+    assert err.count("wathiqa") == 1  # never «wathiqa: wathiqa: …»
+    assert err.startswith("wathiqa: unrecognized arguments: القرار")
+    assert '--status "صدر القرار"' in err

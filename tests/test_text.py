@@ -255,3 +255,22 @@ def test_a_bad_fixed_day_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, value
     with pytest.raises(UsageError) as caught:
         today()
     assert str(caught.value) == f"WATHIQA_TODAY={value!r}: expected a date as YYYY-MM-DD"
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(1, "خطاب واحد"), (2, "خطابان"), (3, "٣ خطابات"), (10, "١٠ خطابات"), (11, "١١ خطابًا"), (99, "٩٩ خطابًا"),
+     (100, "١٠٠ خطاب"), (102, "١٠٢ خطاب"), (103, "١٠٣ خطابات"), (111, "١١١ خطابًا")],
+)  # fmt: skip
+def test_count_ar_agrees_number_and_noun(n: int, expected: str) -> None:
+    from generator.content.text import count_ar
+
+    assert count_ar(n, ("خطاب", "خطابان", "خطابات", "خطابًا"), "arabic") == expected
+
+
+@given(st.integers(min_value=3, max_value=10_000))
+def test_count_ar_prints_the_number_in_the_policy_digits(n: int) -> None:
+    from generator.content.text import count_ar
+
+    text = count_ar(n, ("طلب", "طلبان", "طلبات", "طلبًا"), "latin")
+    assert text.split()[0] == str(n) and text.split()[1] in ("طلب", "طلبات", "طلبًا")
