@@ -431,3 +431,15 @@ def test_decide_ignores_what_answered_rows_hold(tmp_path: Path, record: dict[str
     _decide(out, {second.reference: ("اعتذار", "وجود حلقة أو دار قريبة تغطي الحي")})
     result = api.decide(PROJECT, out, today=TODAY)
     assert [letter.request_reference for letter in result.letters] == [second.reference]
+
+
+def test_the_report_counts_rows_still_waiting_in_the_journal(tmp_path: Path, record: dict[str, object]) -> None:
+    from generator.reports.pipeline import report_figures
+
+    out = tmp_path / "out"
+    api.build_kit(PROJECT, out, only=list(PROJECT.registers))
+    open_in_excel(out / "registers" / "requests.xlsx")
+    assert issue(record, out).pending
+    report = report_figures(PROJECT, out, today=TODAY)[0]
+    assert report.current.pending == {"requests": 1}
+    assert report.current.requests.received == 1

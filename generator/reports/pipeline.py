@@ -67,19 +67,33 @@ def read_registers(project: Project, out_dir: Path, wording: Wording) -> dict[st
     return rows
 
 
+def journal_rows(out_dir: Path) -> list[PendingRow]:
+    """The rows the office database's journal still holds for their registers (a register open in Excel)."""
+    from ..office import journal
+    from ..office.db import OfficeDB
+
+    return [
+        PendingRow(entry.register, entry.cells)
+        for entry in journal.open_entries(OfficeDB(out_dir))
+        if entry.op == "append" and entry.state == "ready"
+    ]
+
+
 def report_figures(
     project: Project,
     out_dir: Path,
     period: Period | None = None,
     *,
     today: date | None = None,
-    pending: Sequence[PendingRow] = (),
+    pending: Sequence[PendingRow] | None = None,
 ) -> tuple[Report, ReportView, Wording]:
     """The figures of ``period`` (default: this month in the policy's calendar) and their view.
 
-    ``pending`` are the office database's journal rows not yet written into their registers (issue 10):
-    the office app passes them so that they are counted and marked.
+    ``pending`` are rows not yet written into their registers; by default, the office database's journal rows
+    waiting for a register that was open in Excel, so that they are counted and marked.
     """
+    if pending is None:
+        pending = journal_rows(out_dir)
     today = today or default_today()
     period = period or current_period(today, project.policy.settings.calendar)
     wording = load_wording(project)
@@ -96,7 +110,7 @@ def write_report(
     period: Period | None = None,
     *,
     today: date | None = None,
-    pending: Sequence[PendingRow] = (),
+    pending: Sequence[PendingRow] | None = None,
     evidence: bool = False,
 ) -> ReportResult:
     """Write ``reports/<period>/report.pdf`` and ``report.xlsx`` (and the evidence zip); return what was written."""
@@ -152,7 +166,7 @@ def run_report(
     end: str | None = None,
     evidence: bool = False,
     today: date | None = None,
-    pending: Sequence[PendingRow] = (),
+    pending: Sequence[PendingRow] | None = None,
 ) -> ReportResult:
     """`wathiqa report`: the period from the command line's words, then :func:`write_report`."""
     chosen = choose_period(project, period, start, end, today=today)
