@@ -5,9 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian libraries: Pango for WeasyPrint, harfbuzz-subset for fast font subsetting,
 # zbar to decode QR codes in tests, poppler-utils to look at PDFs as PNG, LibreOffice Writer to check
-# that the DOCX files print as the PDFs do (about 25 s to install).
+# that the DOCX files print as the PDFs do (about 25 s to install); chromium and an Arabic font to test the
+# office app in a real browser (the app serves its own fonts; the system one is the browser's fallback).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libzbar0 poppler-utils \
-	libreoffice-writer-nogui
+	libreoffice-writer-nogui chromium fonts-hosny-amiri
 
 .PHONY: run test lint typecheck pytest bench sysdeps setup templates clean
 
@@ -15,6 +16,7 @@ run: setup
 	$(VENV)/bin/wathiqa check
 	$(VENV)/bin/wathiqa list
 	$(VENV)/bin/wathiqa build
+	$(VENV)/bin/wathiqa serve --host 127.0.0.1 --port 8000
 
 test: setup lint typecheck pytest
 

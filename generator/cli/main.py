@@ -83,6 +83,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", metavar="DATE", help="last day (with --from)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--evidence", action="store_true", help="also write the evidence zip of the period")
+    p = command("serve", "serve the office app (Arabic web pages for clerks and archivists)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p = command("user", "accounts of the office app: add NAME --role ROLE, list, remove NAME")
+    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--role", choices=["clerk", "archivist", "admin"], default="clerk")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     return parser
 
 
@@ -167,6 +176,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if report.report.uncounted:
             print(f"{len(report.report.uncounted)} row(s) could not be counted; the report lists them", file=out)
         return 0
+    if args.command in ("serve", "user"):
+        from .office_app import office_command
+
+        return office_command(args, project, out)
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
 
 

@@ -59,6 +59,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX journal_open ON journal (state) WHERE state IN ('preparing', 'ready');
     """,
+    # 2: the office app's accounts, drafts and audit trail (generator.office.accounts, drafts, audit)
+    """
+    CREATE TABLE accounts (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('clerk', 'archivist', 'admin')),
+        password_hash TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document TEXT NOT NULL,
+        title TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_at ON audit (at);
+    """,
 ]
 """Schema versions in order; ``PRAGMA user_version`` records how many were applied. Append, never edit."""
 

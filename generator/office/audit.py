@@ -1,0 +1,59 @@
+"""The audit trail of the office app: who issued, previewed, decided, merged, synced, logged in or failed to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .accounts import now_utc
+from .db import OfficeDB
+
+__all__ = ["ACTIONS", "AuditEntry", "audit_entries", "record_event"]
+
+ACTIONS = (
+    "login",
+    "login_failed",
+    "logout",
+    "issue",
+    "preview",
+    "draft_save",
+    "draft_delete",
+    "record_decision",
+    "decide",
+    "merge",
+    "sync",
+    "account_add",
+    "account_remove",
+)
+"""Every action the trail knows; the app shows each with its Arabic name."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    details: str
+
+
+def record_event(db: OfficeDB, actor: str, action: str, target: str = "", details: str = "") -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    with db.write() as conn:
+        conn.execute(
+            "INSERT INTO audit (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+            (now_utc(), actor, action, target, details[:2000]),
+        )
+
+
+def audit_entries(db: OfficeDB, *, limit: int = 200, before: int | None = None) -> list[AuditEntry]:
+    """The newest entries first; ``before`` pages back from an entry id."""
+    query = "SELECT id, at, actor, action, target, details FROM audit"
+    params: tuple[int, ...] = ()
+    if before is not None:
+        query += " WHERE id < ?"
+        params = (before,)
+    with db.read() as conn:
+        rows = conn.execute(query + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
+    return [AuditEntry(*row) for row in rows]

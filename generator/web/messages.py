@@ -1,0 +1,54 @@
+"""Every sentence the office app's views say to a clerk, in one place (pages hold the rest in their templates).
+
+Like the validation messages of :mod:`generator.content.validate`, these are the app's own words, not the
+association's wording (which lives in the policy's YAML).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+OFFICE_USER: Final = "المكتب"
+"""Who acts on the loopback computer with no accounts."""
+
+ISSUED: Final = "صدرت الحالة {} وسُجّلت في السجل."
+ISSUED_PENDING: Final = "صدرت الحالة {} ومستنداتها، وصفّها في السجل معلّق: {} سيُكتب في السجل حين يُغلق الملف."
+DRAFT_SAVED: Final = "حُفظت المسودة؛ يمكنك متابعتها من صفحة المسودات."
+DRAFT_DELETED: Final = "حُذفت المسودة."
+
+SYNCED: Final = "سُجّل {applied} من التغييرات المعلقة، ولا شيء ينتظر."
+SYNCED_WAITING: Final = "سُجّل {applied} من التغييرات المعلقة، وما زال {waiting} ينتظر: {reasons}"
+
+CHOOSE_DECISION: Final = "اختر القرار: قبول أو اعتذار."
+DECISION_PENDING: Final = "سُجّل القرار وينتظر السجل: {}"
+NOTHING_RECORDED: Final = "لم يُسجَّل شيء: {}"
+
+UPLOAD_TYPE: Final = "نوع الملف غير مدعوم: ارفع جدولًا بصيغة \u200e.xlsx\u200e أو \u200e.csv\u200e."
+UPLOAD_EMPTY: Final = "الملف المرفوع فارغ."
+UPLOAD_NOT_XLSX: Final = (
+    "الملف لا يبدو ملف Excel صالحًا (\u200e.xlsx\u200e)؛ احفظه من Excel بصيغة «مصنف Excel» ثم ارفعه."
+)
+UPLOAD_NOT_UTF8: Final = "ملف CSV ليس بترميز UTF-8؛ احفظه من Excel بصيغة «CSV UTF-8» ثم ارفعه."
+UPLOAD_NO_DOCUMENT: Final = "اختر النموذج الذي تُكتب منه المستندات."
+UPLOAD_NO_FILE: Final = "اختر ملف الجدول."
+UPLOAD_UNREADABLE: Final = "تعذّرت قراءة الجدول: {}"
+MERGE_FAULT: Final = "حدث خطأ غير متوقع أثناء الدمج، ولم يُحفظ شيء ناقص. سُجّل الخطأ في سجل التطبيق."
+
+LOGIN_WAIT: Final = "محاولات دخول خاطئة متكررة: انتظر {} ثانية ثم حاول مرة أخرى."
+LOGIN_WRONG: Final = "اسم المستخدم أو كلمة المرور غير صحيحة."
+PASSWORDS_DIFFER: Final = "كلمتا المرور غير متطابقتين، ولم يُضف الحساب."
+ACCOUNT_NOT_ADDED: Final = "لم يُضف الحساب: {}"
+ACCOUNT_ADDED: Final = "أُضيف الحساب {}."
+ACCOUNT_REMOVED: Final = "حُذف الحساب {}."
+ACCOUNT_SELF: Final = "لا يمكنك حذف حسابك وأنت داخل به."
+ACCOUNT_PROBLEMS: Final = {
+    "name": "اسم الحساب من ١ إلى ٤٠ حرفًا أو رقمًا، أو «.» أو «_» أو «-»",
+    "role": "اختر الصلاحية",
+    "password": "كلمة المرور ٨ أحرف على الأقل",
+    "exists": "يوجد حساب بهذا الاسم",
+    "unknown": "لا يوجد حساب بهذا الاسم",
+}
+
+JOINED: Final = "؛ "
+
+REPORT_FAILED: Final = "تعذّر حساب الأرقام: {}"

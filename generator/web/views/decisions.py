@@ -1,0 +1,186 @@
+"""Requests awaiting a decision: accept, or apologise with a reason; then the letters (the decide workflow)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, render_template, request
+from werkzeug.wrappers import Response
+
+from ...config.model import Register
+from ...config.project import RegisterColumn
+from ...errors import InputError
+from .. import messages
+from ..fields import display_value
+from ..security import role_required
+from ..state import office
+from .common import audit, link_for
+
+bp = Blueprint("decisions", __name__)
+
+
+@dataclass(frozen=True)
+class DecisionRegister:
+    """A register whose rows get decision letters, and the columns the decisions page needs."""
+
+    register: Register
+    decision: RegisterColumn
+    reason: RegisterColumn | None
+    details: RegisterColumn | None
+    shown: list[RegisterColumn]
+
+
+def decision_registers() -> list[DecisionRegister]:
+    project = office().project
+    found: dict[str, DecisionRegister] = {}
+    for document in project.documents.values():
+        if document.answers is None or document.answers.register_id in found:
+            continue
+        register = project.registers[document.answers.register_id]
+        columns = project.register_columns(register.id)
+        decision = next(c for c in columns if c.id == document.answers.column)
+        status = register.answered.status_column if register.answered else None
+        # the reason of an apology: the register's own choice column that is neither the decision nor the status
+        reason = next(
+            (c for c in columns if c.type == "choice" and c.field is None and c.id not in (decision.id, status)),
+            None,
+        )
+        # its details: the free-text column right after the reason, if there is one
+        after = columns[columns.index(reason) + 1] if reason and columns.index(reason) + 1 < len(columns) else None
+        details = after if after is not None and after.type == "long_text" and after.field is None else None
+        reference = [c for c in columns if c.type == "reference"]
+        names = [c for c in columns if c.field is not None and c.type == "text"][:1]
+        kinds = [c for c in columns if c.field is not None and c.type == "choice" and c.field.required][:1]
+        dates = [c for c in columns if c.field is None and c.type == "date"][:2]
+        found[register.id] = DecisionRegister(register, decision, reason, details, [*reference, *names, *kinds, *dates])
+    return list(found.values())
+
+
+def _rows(entry: DecisionRegister) -> tuple[list[Any], list[Any]]:
+    """(rows awaiting a decision, rows decided whose letter is not written yet)."""
+    state = office()
+    if not (state.out_dir / "registers" / f"{entry.register.id}.xlsx").is_file():
+        return [], []
+    from ... import read_register
+
+    table = read_register(state.project, entry.register.id, state.out_dir)
+    letter_column = entry.register.answered.letter_column if entry.register.answered else None
+    awaiting, unanswered = [], []
+    for row in table.rows:
+        if not row.values.get(entry.decision.id):
+            awaiting.append(row)
+        elif letter_column and not row.values.get(letter_column):
+            unanswered.append(row)
+    return awaiting, unanswered
+
+
+def _cells(entry: DecisionRegister, row: Any) -> list[str]:
+    policy = office().project.policy
+    return [display_value(row.values.get(c.id), policy, list_id=c.list, kind=c.type) for c in entry.shown]
+
+
+@bp.get("/decisions")
+@role_required("archivist")
+def index() -> tuple[str, int]:
+    return _page()
+
+
+def _page(result: Any = None, problem: str | None = None, status: int = 200) -> tuple[str, int]:
+    policy = office().project.policy
+    sections = []
+    for entry in decision_registers():
+        awaiting, unanswered = _rows(entry)
+        sections.append(
+            {
+                "entry": entry,
+                "awaiting": [(row, _cells(entry, row)) for row in awaiting],
+                "unanswered": [(row, _cells(entry, row)) for row in unanswered],
+                "decisions": [(i.id, i.label) for i in policy.lists[entry.decision.list or ""].items],
+                "reasons": [(i.id, i.label) for i in policy.lists[entry.reason.list or ""].items]
+                if entry.reason
+                else [],
+            }
+        )
+    letters = []
+    if result is not None:
+        titles = {d.id: d.title for d in office().project.documents.values()}
+        for letter in result.letters:
+            files = [(p.name, link_for(p)) for p in letter.files if p.suffix in (".pdf", ".docx")]
+            letters.append((letter, titles.get(letter.document_id, letter.document_id), files))
+    page = render_template(
+        "decisions.html",
+        sections=sections,
+        result=result,
+        letters=letters,
+        problem=problem,
+        print_link=_print_link(result),
+    )
+    return page, status
+
+
+def _print_link(result: Any) -> str | None:
+    if result is None:
+        return None
+    for folder in result.folders:
+        if (Path(folder) / "print.pdf").is_file():
+            return link_for(Path(folder) / "print.pdf")
+    return None
+
+
+def _decide() -> Any:
+    from ... import decide
+
+    state = office()
+    result = decide(state.project, state.out_dir, renderers=state.issuer.renderers())
+    audit("decide", "", f"{len(result.letters)} letters")
+    return result
+
+
+@bp.post("/decisions/<register_id>/<reference>")
+@role_required("archivist")
+def record(register_id: str, reference: str) -> Any:
+    from ... import record_decision
+
+    state = office()
+    entry = next((e for e in decision_registers() if e.register.id == register_id), None)
+    if entry is None:
+        abort(404)
+    decision = request.form.get("decision", "")
+    if not decision:
+        return _page(problem=messages.CHOOSE_DECISION, status=422)
+    values: dict[str, Any] = {}
+    reason = request.form.get("reason", "").strip()
+    details = request.form.get("details", "").strip()
+    if entry.reason is not None and reason:
+        values[entry.reason.id] = reason
+    if entry.details is not None and details:
+        values[entry.details.id] = details
+    try:
+        recorded = record_decision(state.project, state.out_dir, reference, decision, values, register_id=register_id)
+    except InputError as err:
+        return _page(problem=_arabic_problem(err), status=422)
+    if recorded.pending:
+        flash(messages.DECISION_PENDING.format(recorded.waiting_reason), "pending")
+    audit("record_decision", reference, decision + (f" ({reason})" if reason else ""))
+    try:
+        result = _decide()
+    except InputError as err:
+        return _page(problem=_arabic_problem(err), status=409)
+    return _page(result)
+
+
+@bp.post("/decisions/letters")
+@role_required("archivist")
+def letters() -> Response | Any:
+    try:
+        result = _decide()
+    except InputError as err:
+        return _page(problem=_arabic_problem(err), status=409)
+    return _page(result)
+
+
+def _arabic_problem(err: InputError) -> str:
+    found = [p.message for p in err.problems] or [str(err)]
+    return messages.NOTHING_RECORDED.format(messages.JOINED.join(found))

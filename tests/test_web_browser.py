@@ -1,0 +1,191 @@
+"""The office app in a real browser: Debian's chromium driven by Playwright (no browser download).
+
+The clerk's scenario of the issue: a form with a wrong national ID typed in Arabic-Indic digits, the message
+beside the field, the correction, a preview, the issue, the case page, the PDF with the reference in it; a
+draft saved and resumed; a batch with one bad row, named, the rest merged and its print PDF downloaded.
+Screenshots of the form and of the case page are taken on every run; with WATHIQA_SCREENSHOTS=docs they are
+written where the README shows them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from generator.content.validate import MSG_NATIONAL_ID_CHECK
+from tests.project_fixture import ROOT
+from tests.web_helpers import make_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def screenshots(tmp_path: Path) -> Path:
+    chosen = os.environ.get("WATHIQA_SCREENSHOTS")
+    folder = (ROOT / chosen) if chosen else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"Debian's chromium is not installed at {CHROMIUM} (make setup installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1280, "height": 900},
+        "locale": "ar-SA",
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    from waitress.server import create_server
+
+    out = tmp_path / "out"
+    server = create_server(make_app(out), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", out
+    finally:
+        server.close()
+
+
+def pdf_text(data: bytes) -> str:
+    text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub("[\u0640\u200e\u200f\u2066-\u2069]", "", text)
+
+
+def fill_application(page: Page, national_id: str) -> None:
+    page.fill("input[name=applicant_name]", "عبدالله محمد أحمد القحطاني")
+    page.check("input[name=gender][value=male]")
+    page.fill("input[name=national_id]", national_id)
+    page.fill("input[name=mobile]", "٠٥٠١٢٣٤٥٦٧")
+    page.fill("input[name=city]", "الرياض")
+    page.fill("input[name=district]", "النسيم")
+    page.check("input[name=request_type][value=open_circle]")
+    page.check("input[name=age_group][value=children]")
+    page.fill("input[name=expected_students]", "٢٥")
+    page.check("input[name=days][value=sunday]")
+    page.check("input[name=days][value=tuesday]")
+    page.check("input[name=period][value=after_asr]")
+    page.check("input[name=site_type][value=mosque]")
+    page.fill("input[name=site_name]", "جامع الإمام تركي بن عبدالله")
+    page.fill("textarea[name=site_address]", "حي النسيم، شارع الأمير سعود بن عبدالله")
+    page.check("input[name=channel][value=interview]")
+
+
+def test_clerk_issues_a_case_in_the_browser(page: Page, live_server: tuple[str, Path], tmp_path: Path) -> None:
+    base, out = live_server
+    page.goto(f"{base}/documents/application/new")
+    expect(page.locator("h1")).to_have_text("طلب فتح حلقة تحفيظ أو دار نسائية")
+    fill_application(page, "١٠٠٠٠٠٠٠٠٩")  # the check digit is wrong
+    page.click("button[value=issue]")
+
+    error = page.locator("#national_id-error")
+    expect(error).to_have_text(MSG_NATIONAL_ID_CHECK)
+    field_box = page.locator("label[for=f-national_id]").bounding_box()
+    error_box = error.bounding_box()
+    assert field_box and error_box
+    assert field_box["y"] <= error_box["y"] <= field_box["y"] + field_box["height"]  # beside its field
+    expect(page.locator("input[name=applicant_name]")).to_have_value("عبدالله محمد أحمد القحطاني")
+    expect(page.locator("input[name=days][value=tuesday]")).to_be_checked()
+    expect(page.locator("input[name=national_id]")).to_have_value("١٠٠٠٠٠٠٠٠٩")
+    assert not (out / "cases").exists()
+    shots = screenshots(tmp_path)
+    page.screenshot(path=str(shots / "office-app-form.png"), full_page=False)
+
+    page.fill("input[name=national_id]", "١٠٠٠٠٠٠٠٠٨")
+    preview_post = page.context.expect_event(
+        "response", predicate=lambda r: r.request.method == "POST" and r.url.endswith("/documents/application/new")
+    )
+    with preview_post as preview_info, page.expect_popup() as popup_info:
+        page.click("button[value=preview]")
+    assert preview_info.value.status == 200
+    assert preview_info.value.headers["content-type"] == "application/pdf"
+    popup = popup_info.value
+    assert not (out / "cases").exists() or not any((out / "cases").iterdir())
+    popup.close()
+
+    page.click("button[value=issue]")
+    page.wait_for_url(re.compile(r"/cases/REQ-\d{4}-\d{5}$"))
+    reference = page.url.rsplit("/", 1)[1]
+    expect(page.locator("h1")).to_contain_text(reference)
+    expect(page.locator("body")).to_contain_text("عبدالله محمد أحمد القحطاني")
+    page.screenshot(path=str(shots / "office-app-case.png"), full_page=True)
+
+    href = page.locator("a", has_text="طباعة كل مستندات الحالة").get_attribute("href")
+    assert href
+    combined = page.request.get(base + href)
+    assert combined.headers["content-type"] == "application/pdf"
+    assert reference in pdf_text(combined.body())
+    pdf_link = page.locator("tr", has_text="طلب فتح حلقة").locator("a", has_text="PDF")
+    single = page.request.get(base + (pdf_link.get_attribute("href") or ""))
+    assert single.ok and reference in pdf_text(single.body())
+
+
+def test_clerk_saves_and_resumes_a_draft(page: Page, live_server: tuple[str, Path]) -> None:
+    base, _ = live_server
+    page.goto(f"{base}/documents/application/new")
+    page.fill("input[name=applicant_name]", "نورة سعد العتيبي")
+    page.check("input[name=gender][value=female]")
+    page.check("input[name=days][value=monday]")
+    page.click("button[value=draft]")
+    expect(page.locator(".flash.ok")).to_contain_text("حُفظت المسودة")
+    page.goto(f"{base}/drafts")
+    page.locator("tr", has_text="نورة سعد العتيبي").locator("a", has_text="متابعة").click()
+    expect(page.locator("input[name=applicant_name]")).to_have_value("نورة سعد العتيبي")
+    expect(page.locator("input[name=gender][value=female]")).to_be_checked()
+    expect(page.locator("input[name=days][value=monday]")).to_be_checked()
+
+
+def test_clerk_merges_a_batch_with_one_bad_row(page: Page, live_server: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = live_server
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["الرقم المرجعي", "الاسم الرباعي", "الجنس", "نوع الطلب", "تاريخ الاستلام"])
+    for n in range(1, 6):
+        gender = "غير معروف" if n == 3 else ("ذكر" if n % 2 else "أنثى")
+        sheet.append([f"REQ-1448-{n:05d}", f"مستفيد رقم {n}", gender, "حلقة تحفيظ قرآن كريم", "1448-06-04"])
+    path = tmp_path / "day.xlsx"
+    book.save(path)
+
+    page.goto(f"{base}/batches/new")
+    page.select_option("select[name=document]", "acknowledgment")
+    page.set_input_files("input[name=sheet]", str(path))
+    page.click("button[type=submit].primary")
+    bad = page.locator("ul.bad-rows > li")
+    expect(bad).to_have_count(1)
+    expect(bad).to_contain_text("الصف 4")
+    expect(bad).to_contain_text("«الجنس»")
+    page.get_by_role("button", name=re.compile("دمج الصفوف الصالحة")).click()
+    expect(page.locator(".flash.ok")).to_contain_text("اكتمل الدمج", timeout=120_000)
+    href = page.locator("a", has_text="print.pdf").get_attribute("href")
+    assert href
+    response = page.request.get(base + href)
+    assert response.ok
+    text = pdf_text(response.body())
+    for n in (1, 2, 4, 5):
+        assert f"REQ-1448-{n:05d}" in text
+    assert "REQ-1448-00003" not in text
