@@ -145,7 +145,8 @@ def main() -> int:
         failed |= not ok
         print(
             f"office app latencies: form page p50 {web['form_p50_ms']:.0f} ms, p95 {web['form_p95_ms']:.0f} ms; "
-            f"issue p50 {web['issue_p50_ms']:.0f} ms, p95 {web['issue_p95_ms']:.0f} ms",
+            f"issue p50 {web['issue_p50_ms']:.0f} ms, p95 {web['issue_p95_ms']:.0f} ms; "
+            f"parallelism the machine offered meanwhile: {web['machine_parallelism']:.2f}x",
             file=sys.stderr,
         )
 

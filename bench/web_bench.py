@@ -3,7 +3,8 @@
 The app runs as `wathiqa serve` (waitress, its issue workers warm) in a child process; clients are threads
 speaking HTTP with their own session and CSRF token, as browsers do. Figures: p50/p95 of the form page and of
 an issue (POST to the redirect to the case page), the command line's issue of the same case (fresh process,
-median), and issues per second with 1 and with 4 clients.
+median), and issues per second with 1 and with 4 clients. Beside the throughput ratio, the parallelism the
+machine offers at that moment (pure CPU work in 2 processes against 1), without which it cannot be read.
 """
 
 from __future__ import annotations
@@ -75,6 +76,30 @@ def _values() -> list[tuple[str, str]]:
         elif f.example is not None:
             pairs.append((f.id, f.example))
     return pairs
+
+
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def machine_parallelism(n: int = 8_000_000) -> float:
+    """How much faster two processes do two equal pieces of pure CPU work than one process does both: the most
+    that several clients can gain on this machine now (2 on two idle cores; about 1 when other work fills them)."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    _burn(n)
+    _burn(n)
+    alone = time.perf_counter() - started
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_burn, [1, 1])
+        started = time.perf_counter()
+        pool.map(_burn, [n, n])
+        together = time.perf_counter() - started
+    return alone / together
 
 
 def _free_port() -> int:
@@ -198,6 +223,7 @@ def run(form_requests: int = 40, single_issues: int = 12, clients: int = 4, per_
             for thread in threads:
                 thread.join()
             many_rate = len(references) / (time.perf_counter() - started_all)
+            parallelism = machine_parallelism()
             if len(set(references)) != clients * per_client:
                 raise RuntimeError(f"{len(set(references))} distinct cases for {clients * per_client} issues")
         finally:
@@ -216,6 +242,7 @@ def run(form_requests: int = 40, single_issues: int = 12, clients: int = 4, per_
         "concurrent_per_s": many_rate,
         "clients": clients,
         "throughput_ratio": many_rate / single_rate,
+        "machine_parallelism": parallelism,
     }
 
 
