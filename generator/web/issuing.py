@@ -12,7 +12,9 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -34,9 +36,18 @@ _worker: tuple[Project, Any] | None = None
 """In a worker process: the project and its renderers, loaded once."""
 
 
+def _leave_with_parent(parent: int) -> None:
+    """End this worker when the app's process is gone (killed without shutting its workers down)."""
+    while os.getppid() == parent:
+        time.sleep(2.0)
+    os._exit(0)
+
+
 def _start_worker(policy_path: Path) -> None:
     global _worker
     from .. import load_project, renderers
+
+    threading.Thread(target=_leave_with_parent, args=(os.getppid(),), daemon=True).start()
 
     project = load_project(policy_path)
     _worker = (project, renderers(project))

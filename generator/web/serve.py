@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import signal
 from pathlib import Path
 from typing import TextIO
 
@@ -32,6 +33,11 @@ def _crash_log(out_dir: Path) -> Path:
     return path
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM ends the server like Ctrl-C, so that the issue workers and the merge thread are shut down."""
+    raise KeyboardInterrupt
+
+
 def serve(project: Project, out_dir: Path, host: str, port: int, out: TextIO) -> None:
     """Serve until interrupted (Ctrl-C)."""
     from waitress import serve as waitress_serve
@@ -44,6 +50,7 @@ def serve(project: Project, out_dir: Path, host: str, port: int, out: TextIO) ->
     shown = f"[{host}]" if ":" in host else host
     print(f"the office app is served at http://{shown}:{port} — open it in a browser; Ctrl-C stops it", file=out)
     print(f"errors are logged in {crash_log}", file=out, flush=True)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         waitress_serve(app, host=host, port=port, threads=THREADS, ident="wathiqa", clear_untrusted_proxy_headers=True)
     finally:
