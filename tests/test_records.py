@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.config.project import load_project
-from generator.content.records import check_record, load_record_file, read_batch, validate_record
+from generator.content.records import check_record, validate_record
 from generator.content.text import BIDI_CONTROLS
 from generator.errors import DataError
+from generator.sources import load_record_file, read_batch
 from tests.project_fixture import ROOT
 
 PROJECT = load_project(ROOT / "policies" / "policy.yml")

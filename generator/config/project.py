@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from pydantic import BaseModel, ValidationError
 
 from ..content.context import GLOBAL_NAMES
-from ..content.wording import placeholders
+from ..content.wording import wording_problems
 from ..errors import Problem, ProjectError, UsageError
 from .model import Column, Document, FieldDef, FieldsOf, Policy, Register
 from .yamlio import Loaded, Loc, load_yaml, loc_text
@@ -424,23 +423,16 @@ def _wording_items(doc: Document) -> Iterator[tuple[Loc, str]]:
 
 
 def _check_wording(doc: Document, loaded: Loaded, field_ids: set[str]) -> Iterator[Problem]:
-    known = set(GLOBAL_NAMES) | field_ids
+    """Every piece of wording uses only the wording language (see :mod:`generator.content.wording`), with the
+    fields of this document and the namespaces it has: a form has no signatory."""
+    namespaces = {name: allowed for name, allowed in GLOBAL_NAMES.items() if allowed is not None}
+    if doc.signatory is None:
+        del namespaces["signatory"]
+    names = {name for name, allowed in GLOBAL_NAMES.items() if allowed is None and name != "g"} | field_ids
     for loc, text in _wording_items(doc):
-        try:
-            names, attributes = placeholders(text)
-        except jinja2.TemplateSyntaxError as err:
-            line, col = loaded.where(loc)
-            yield Problem(str(loaded.path), line, col, loc_text(loc), f"placeholder syntax: {err.message}")
-            continue
-        for name in sorted(names - known):
-            msg = _unknown("placeholder", name, known)
-            yield loaded.problem(loc, f"{msg} (a field id of this document or a policy value)")
-        for owner, attr in sorted(attributes):
-            allowed = GLOBAL_NAMES.get(owner)
-            if owner in GLOBAL_NAMES and allowed is not None and attr not in allowed:
-                hint = difflib.get_close_matches(attr, sorted(allowed), n=1)
-                msg = f"unknown placeholder {owner}.{attr}" + (f"; did you mean {owner}.{hint[0]}?" if hint else "")
-                yield loaded.problem(loc, f"{msg} (expected one of: {', '.join(sorted(allowed))})")
+        for line, message in wording_problems(text, names, namespaces):
+            where = f" (line {line} of the text)" if line > 1 else ""
+            yield loaded.problem(loc, message + where)
 
 
 def _check_register(

@@ -8,11 +8,16 @@ converts it itself, so that:
   written (pydantic turns "14" into 14 where a field is declared an integer);
 * duplicate keys, non-string keys, tags (``!!python/object`` ...) and anchors/aliases are errors (aliases are
   refused outright, so an alias bomb is never expanded);
-* every value keeps its line and column, so a validation error can point into the file.
+* every value keeps its line and column, so a validation error can point into the file;
+* a character YAML forbids (NUL, DEL ...) is reported at its line and column, nesting deeper than
+  ``max_depth`` is refused from the event stream before anything is composed (the composer recurses), and in
+  policy and form files a control character or a non-character written as an escape (``"\\0"``,
+  ``"\\uffff"``) is refused too: it would end up in a register header or a document that cannot hold it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..content.text import first_forbidden
 from ..errors import Problem, ProjectError
 
 Loc = tuple[str | int, ...]
@@ -38,6 +44,10 @@ _CORE_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 MAX_BYTES = 2_000_000
+MAX_DEPTH = 32
+"""Nesting of mappings and lists; the deepest shipped form needs 6."""
+_UNACCEPTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What the YAML reader refuses in a stream (the same set as PyYAML's), found here to say where it is."""
 
 
 @dataclass
@@ -95,14 +105,28 @@ class _Refused(Exception):
         self.message = message
 
 
-def _convert(node: Node, loc: Loc, marks: dict[Loc, tuple[int, int]], key_marks: dict[Loc, tuple[int, int]]) -> Any:
+def _forbidden_message(char: str) -> str:
+    return f"the character U+{ord(char):04X} (a control character or a non-character) cannot be printed; remove it"
+
+
+def _convert(
+    node: Node,
+    loc: Loc,
+    marks: dict[Loc, tuple[int, int]],
+    key_marks: dict[Loc, tuple[int, int]],
+    strict_text: bool = True,
+) -> Any:
     marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if node.tag not in _CORE_TAGS:
         raise _Refused(node, f"the tag {node.tag!r} is not allowed: wathiqa files hold plain data only")
     if isinstance(node, ScalarNode):
+        if strict_text:
+            bad = first_forbidden(str(node.value))
+            if bad is not None:
+                raise _Refused(node, _forbidden_message(bad))
         return _scalar(node)
     if isinstance(node, SequenceNode):
-        return [_convert(item, (*loc, i), marks, key_marks) for i, item in enumerate(node.value)]
+        return [_convert(item, (*loc, i), marks, key_marks, strict_text) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -111,11 +135,14 @@ def _convert(node: Node, loc: Loc, marks: dict[Loc, tuple[int, int]], key_marks:
             if not isinstance(key_node, ScalarNode):
                 raise _Refused(key_node, "a key must be plain text")
             key = str(key_node.value)
+            bad = first_forbidden(key, "")
+            if bad is not None:
+                raise _Refused(key_node, _forbidden_message(bad))
             if key in out:
                 line = key_marks[(*loc, key)][0]
                 raise _Refused(key_node, f"duplicate key {key!r} (first given on line {line})")
             key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _convert(value_node, (*loc, key), marks, key_marks)
+            out[key] = _convert(value_node, (*loc, key), marks, key_marks, strict_text)
         return out
     raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes no other kind
 
@@ -161,6 +188,18 @@ def load_yaml(path: Path, *, allow_empty: bool = False) -> Loaded:
     return parse_yaml(text, path, allow_empty=allow_empty)
 
 
+def refuse_unacceptable(text: str, path: Path) -> None:
+    """Refuse a character no YAML or JSON reader accepts (NUL, DEL, U+FFFE ...), saying where it is."""
+    found = _UNACCEPTABLE.search(text)
+    if found is None:
+        return
+    offset = found.start()
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    msg = f"the character U+{ord(found.group()):04X} is not allowed in a text file (a control character?); remove it"
+    raise ProjectError("", [Problem(str(path), line, col, "", msg)])
+
+
 def _mark(mark: Any) -> tuple[int | None, int | None]:
     """1-based line and column of a PyYAML mark (which counts from 0)."""
     if mark is None:
@@ -168,17 +207,34 @@ def _mark(mark: Any) -> tuple[int | None, int | None]:
     return int(mark.line) + 1, int(mark.column) + 1
 
 
-def _refuse_aliases(text: str, path: Path) -> None:
-    """Refuse aliases from the event stream, before anything is composed: an alias bomb costs nothing."""
+def _check_events(text: str, path: Path, max_depth: int) -> None:
+    """Refuse aliases and deep nesting from the event stream, before anything is composed: an alias bomb or a
+    thousand nested brackets cost nothing (the parser keeps its own stack; the composer would recurse)."""
+    depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
             msg = "anchors and aliases (& and *) are not allowed in wathiqa files: write the value out"
             line, col = _mark(event.start_mark)
             raise ProjectError("", [Problem(str(path), line, col, "", msg)])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                line, col = _mark(event.start_mark)
+                msg = f"lists and mappings nest more than {max_depth} deep here; wathiqa files are flatter"
+                raise ProjectError("", [Problem(str(path), line, col, "", msg)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
-def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
-    """Parse YAML text that came from ``path`` (used for messages)."""
+def parse_yaml(
+    text: str, path: Path, *, allow_empty: bool = False, max_depth: int = MAX_DEPTH, strict_text: bool = True
+) -> Loaded:
+    """Parse YAML text that came from ``path`` (used for messages).
+
+    ``strict_text`` refuses control characters and non-characters in every key and value (policy and forms);
+    case data leaves control characters to the field validators, which say in Arabic which field holds one.
+    """
+    refuse_unacceptable(text, path)
     if "\t" in text:
         for number, text_line in enumerate(text.splitlines(), 1):
             stripped = text_line.lstrip(" ")
@@ -187,7 +243,7 @@ def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
                 msg = "a tab is used for indentation; indent with spaces"
                 raise ProjectError("", [Problem(str(path), number, indent, "", msg)])
     try:
-        _refuse_aliases(text, path)
+        _check_events(text, path, max_depth)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -209,7 +265,7 @@ def parse_yaml(text: str, path: Path, *, allow_empty: bool = False) -> Loaded:
     marks: dict[Loc, tuple[int, int]] = {}
     key_marks: dict[Loc, tuple[int, int]] = {}
     try:
-        data = _convert(node, (), marks, key_marks)
+        data = _convert(node, (), marks, key_marks, strict_text)
     except _Refused as err:
         mark = err.node.start_mark
         problem = Problem(str(path), mark.line + 1, mark.column + 1, "", err.message)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config.model import Document, FieldDef, Policy
 from .text import add_days, format_gregorian, format_hijri, to_display_digits
-from .wording import Isolated, Mixed, Target, render_wording
+from .wording import Isolated, Mixed, Target, WordingFunction, render_wording
 
 DOTS = "…………"
 """A dotted gap in blank wording; its length is chosen per field type (see :func:`_blank`)."""
@@ -85,7 +85,7 @@ def dual_date(value: date, policy: Policy) -> Mixed:
 
 
 @dataclass(frozen=True)
-class Gendered:
+class Gendered(WordingFunction):
     """The ``g(masculine, feminine)`` helper of the wording (a class, so that views can go to worker processes).
 
     With the record's gender it picks one form; on a blank form or without a gender it prints the combined

@@ -1,24 +1,22 @@
-"""Case data: read a data file, validate a record against its document, with Arabic messages for the clerk.
+"""Case data: validate a record against its document, with Arabic messages for the clerk.
 
 A record arrives as raw values (YAML, JSON, a spreadsheet row) keyed by field id or by Arabic label. It leaves
 as canonical values: option ids for choices, ``date`` objects, ASCII digits, one form of mobile number. Every
-problem of a record is reported at once, each naming the field by its Arabic label.
+problem of a record is reported at once, each naming the field by its Arabic label. Reading the data files
+themselves is :mod:`generator.sources`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from ..config.model import Document, FieldDef, Policy
 from ..config.yamlio import Loaded
-from ..errors import DataError, Problem, ProjectError
+from ..errors import DataError, Problem
 from .text import Calendar, clean_name
 from .validate import (
     FieldError,
@@ -163,117 +161,6 @@ def _problem(issue: FieldIssue, source: Loaded | None) -> Problem:
         return Problem("", None, None, issue.field_id, str(issue))
     line, col = source.where((issue.field_id,))
     return Problem(str(source.path), line, col, issue.field_id, str(issue))
-
-
-# --------------------------------------------------------------------------------------------- data files
-
-
-def load_record_file(path: Path) -> Loaded:
-    """One record from a YAML or JSON file (the format `wathiqa example` prints)."""
-    loaded = _load_structured(path)
-    if not isinstance(loaded.data, dict):
-        raise DataError("", [Problem(str(path), 1, 1, "", "يجب أن يحتوي الملف على سجل واحد: حقول وقيمها")])
-    return loaded
-
-
-def _load_structured(path: Path) -> Loaded:
-    if path.suffix.lower() not in (".yml", ".yaml", ".json"):
-        raise DataError("", [Problem(str(path), None, None, "", "نوع الملف غير مدعوم؛ المتوقع .yml أو .json")])
-    try:
-        from ..config.yamlio import load_yaml
-
-        return load_yaml(path)
-    except ProjectError as err:  # the same faults, but in case data: exit 2 as data, not as policy
-        raise DataError("", err.problems) from err
-
-
-@dataclass(frozen=True)
-class BatchRow:
-    """One record of a batch, with where it came from (row number in the sheet, item number in a list)."""
-
-    number: int
-    values: dict[str, Any]
-
-
-def read_batch(path: Path) -> Iterator[BatchRow]:
-    """Records of a batch file: .xlsx (first sheet, header row), .csv (UTF-8, with or without BOM), .yml/.json."""
-    suffix = path.suffix.lower()
-    readers: dict[str, Callable[[Path], Iterator[BatchRow]]] = {
-        ".xlsx": _read_xlsx,
-        ".csv": _read_csv,
-        ".yml": _read_list,
-        ".yaml": _read_list,
-        ".json": _read_list,
-    }
-    reader = readers.get(suffix)
-    if reader is None:
-        msg = "نوع الملف غير مدعوم؛ المتوقع .xlsx أو .csv أو .yml أو .json"
-        raise DataError("", [Problem(str(path), None, None, "", msg)])
-    if not path.is_file():
-        raise DataError("", [Problem(str(path), None, None, "", "الملف غير موجود")])
-    return reader(path)
-
-
-def _read_list(path: Path) -> Iterator[BatchRow]:
-    loaded = _load_structured(path)
-    data = loaded.data
-    if isinstance(data, dict) and isinstance(data.get("records"), list):
-        data = data["records"]
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise DataError("", [Problem(str(path), 1, 1, "", "يجب أن يحتوي الملف على قائمة سجلات")])
-    for i, item in enumerate(data, 1):
-        yield BatchRow(i, item)
-
-
-def _read_csv(path: Path) -> Iterator[BatchRow]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        msg = "الملف ليس بترميز UTF-8؛ احفظه من Excel بصيغة «CSV UTF-8»"
-        raise DataError("", [Problem(str(path), None, None, "", msg)]) from err
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    for number, row in enumerate(reader, 2):
-        values = {k.strip(): v for k, v in row.items() if k is not None}
-        if any(not is_empty(v) for v in values.values()):
-            yield BatchRow(number, values)
-
-
-def _read_xlsx(path: Path) -> Iterator[BatchRow]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        msg = "تعذرت قراءة ملف Excel؛ تأكد أنه ملف ‎.xlsx‎ سليم"
-        raise DataError("", [Problem(str(path), None, None, "", msg)]) from err
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            return
-        keys = [str(h).strip() if h is not None else "" for h in header]
-        for number, row in enumerate(rows, 2):
-            values = {k: _cell(v) for k, v in zip(keys, row, strict=False) if k}
-            if any(not is_empty(v) for v in values.values()):
-                yield BatchRow(number, values)
-    finally:
-        workbook.close()
-
-
-def _cell(value: Any) -> Any:
-    """Spreadsheet cells as the validators expect them: dates as dates, whole floats as ints."""
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, date | int | str | bool) or value is None:
-        return value
-    return str(value)
 
 
 def record_to_json(record: Mapping[str, Any]) -> str:

@@ -37,12 +37,14 @@ __all__ = [
     "UnreadableDateError",
     "add_days",
     "clean_name",
+    "first_forbidden",
     "format_dual",
     "format_gregorian",
     "format_hijri",
     "format_hijri_long",
     "from_hijri",
     "hijri_month_name",
+    "is_unholdable",
     "isolate_html",
     "isolate_plain",
     "normalise_spaces",
@@ -365,3 +367,27 @@ def count_ar(n: int, forms: tuple[str, str, str, str], digits: DigitStyle) -> st
     if 11 <= rest <= 99:
         return f"{number} {many}"
     return f"{number} {one}"
+
+
+# --- characters no output can hold --------------------------------------------------------------------------
+
+
+def is_unholdable(char: str) -> bool:
+    """A character that no output file can hold: a lone surrogate, U+FFFE/U+FFFF or another non-character.
+
+    XML (DOCX, XLSX) has no way to write them and UTF-8 cannot encode a surrogate, so they are refused where
+    they come in rather than failing half-way through writing.
+    """
+    code = ord(char)
+    return 0xD800 <= code <= 0xDFFF or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def first_forbidden(s: str, allowed: str = "\t\n") -> str | None:
+    """The first control character (other than ``allowed``) or unholdable character in ``s``, or None."""
+    for char in s:
+        code = ord(char)
+        if (code < 0x20 or 0x7F <= code <= 0x9F) and char not in allowed:
+            return char
+        if code >= 0xD800 and is_unholdable(char):
+            return char
+    return None

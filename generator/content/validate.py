@@ -28,6 +28,7 @@ from .text import (
     NonexistentDateError,
     UnreadableDateError,
     from_hijri,
+    is_unholdable,
     normalise_spaces,
     parse_date,
     to_ascii_digits,
@@ -72,6 +73,8 @@ MSG_INVISIBLE: Final = (
     " يرجى حذفها أو إعادة كتابة النص"
 )
 MSG_CONTROL: Final = "النص يحتوي على محارف تحكم غير مسموح بها؛ يرجى حذفها أو إعادة كتابة النص"
+MSG_UNHOLDABLE: Final = "النص يحتوي على محرف غير صالح لا يمكن طباعته ولا حفظه؛ يرجى إعادة كتابة النص"
+MSG_TOO_MANY_DIGITS: Final = "الرقم أطول من أي قيمة مقبولة في هذا الحقل"
 MSG_ONE_LINE: Final = "النص يجب أن يكون في سطر واحد، دون أسطر جديدة أو مسافات جدولة"
 MSG_MARKUP: Final = "النص يحتوي على رموز قوالب أو وسوم HTML غير مسموح بها مثل {{ أو <؛ يرجى حذفها"
 MSG_TOO_LONG: Final = "النص أطول من المسموح به: عدد أحرفه {length} والحد الأقصى {maximum}"
@@ -108,6 +111,9 @@ _MULTILINE_ALLOWED: Final = frozenset("\n\r\t")
 # words (أ < ب) is not markup and stays allowed.
 _MARKUP: Final = re.compile(r"\{[{%#]|<\s*[A-Za-z/!?]")
 _QUOTE_LIMIT: Final = 40
+_LONGEST_NUMBER: Final = 30
+"""Digits of the longest number read as a number; beyond it a value is not a number a clerk typed (and Python
+refuses to convert a string of more than 4,300 digits at all)."""
 
 
 def _is_control(char: str) -> bool:
@@ -124,17 +130,28 @@ def _without_invisibles(s: str) -> str:
 
 
 def _as_text(value: object) -> str:
-    """A scalar as text; booleans and containers are refused because YAML turns «yes» into True."""
+    """A scalar as text; booleans and containers are refused because YAML turns «yes» into True.
+
+    A lone surrogate or a non-character (U+FFFE, U+FFFF) is refused here, for every field type: no output
+    (UTF-8, the XML of DOCX and XLSX) can hold one, so it must never get past validation.
+    """
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise FieldError(MSG_NOT_TEXT)
-    return str(value)
+    if isinstance(value, int):
+        if abs(value) >= 10**_LONGEST_NUMBER:
+            raise FieldError(MSG_TOO_MANY_DIGITS)
+        return str(value)
+    if any(is_unholdable(char) for char in value):
+        raise FieldError(MSG_UNHOLDABLE)
+    return value
 
 
 def _quote(raw: str) -> str:
     """A value as quoted inside a message: visible characters only, and short."""
-    visible = normalise_spaces("".join(c for c in raw if c not in _INVISIBLE and not _is_control(c)))
+    shown = (c for c in raw if c not in _INVISIBLE and not _is_control(c) and not is_unholdable(c))
+    visible = normalise_spaces("".join(shown))
     if len(visible) > _QUOTE_LIMIT:
         visible = visible[: _QUOTE_LIMIT - 1] + "…"
     return f"«{visible}»"
@@ -251,15 +268,19 @@ _INTEGER: Final = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)")
 def _integer_of(value: object) -> int:
     if isinstance(value, bool):
         raise FieldError(MSG_NOT_INTEGER)
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int):
+        if abs(value) >= 10**_LONGEST_NUMBER:
+            raise FieldError(MSG_TOO_MANY_DIGITS)
+        return value
     if not isinstance(value, str):
         raise FieldError(MSG_NOT_INTEGER)
     text = re.sub(r"\s+", "", _without_invisibles(to_ascii_digits(value)))
     if not _INTEGER.fullmatch(text):
         raise FieldError(MSG_NOT_INTEGER)
+    if len(text.replace(",", "").lstrip("+-")) > _LONGEST_NUMBER:
+        raise FieldError(MSG_TOO_MANY_DIGITS)
     return int(text.replace(",", ""))
 
 

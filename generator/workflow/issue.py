@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 from ..config.model import Document
 from ..config.project import Project
 from ..content.context import build_view
-from ..content.records import load_record_file, record_to_json, validate_record
+from ..content.records import record_to_json, validate_record
 from ..content.text import today as current_day
 from ..errors import OutputError, UsageError
 from ..faults import fault_point
 from ..office import journal
 from ..office.db import OfficeDB
 from ..office.sequences import give_back
+from ..sources import load_record_file
 from .folders import ensure_writable_dir, remove_dead_stages, stage_dir
 from .references import allocate_references, prefix_of
 from .sync import apply_pending, ensure_register

@@ -20,10 +20,11 @@ from typing import Any
 from ..config.model import Document
 from ..config.project import Project
 from ..content.context import DocumentView, build_view
-from ..content.records import BatchRow, FieldIssue, check_record, read_batch
+from ..content.records import FieldIssue, check_record
 from ..content.text import today as current_day
 from ..content.validate import FieldError, check_text
 from ..errors import DataError, Problem
+from ..sources import BatchRow, read_batch
 from .folders import ensure_writable_dir, remove_dead_stages, reserve_folder, stage_dir
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,9 @@ def _validate_rows(
     return items, invalid
 
 
-def _rows_of(source: Path | Sequence[Mapping[str, Any]]) -> list[BatchRow]:
-    if isinstance(source, Path):
-        return list(read_batch(source))
+def _rows_of(source: Path | Sequence[Mapping[str, Any]], document: Document) -> list[BatchRow]:
+    if isinstance(source, Path):  # columns read at most: the document's fields, with room for a register's
+        return list(read_batch(source, max_columns=64 + 4 * len(document.data_fields())))
     return [BatchRow(i, dict(values)) for i, values in enumerate(source, 1)]
 
 
@@ -110,8 +111,9 @@ def validate_batch(
     project: Project, doc_id: str, source: Path | Sequence[Mapping[str, Any]]
 ) -> tuple[int, list[InvalidRow]]:
     """Validate every record of a batch without writing anything: (number of rows, the invalid ones)."""
-    rows = _rows_of(source)
-    _, invalid = _validate_rows(project, project.document(doc_id), rows)
+    document = project.document(doc_id)
+    rows = _rows_of(source, document)
+    _, invalid = _validate_rows(project, document, rows)
     return len(rows), invalid
 
 
@@ -129,7 +131,7 @@ def merge_batch(
     module docstring. ``progress(done, total)`` is called as letters are made (DOCX, then PDF pages)."""
     document = project.document(doc_id)
     today = today or current_day()
-    rows = _rows_of(source)
+    rows = _rows_of(source, document)
     where = str(source) if isinstance(source, Path) else "records"
     if not rows:
         raise DataError("", [Problem(where, None, None, "", "الملف لا يحتوي على أي سجل")])
@@ -137,7 +139,7 @@ def merge_batch(
     summary = MergeSummary(doc_id, None, invalid=invalid, source=where)
     if invalid and not skip_invalid:
         problems = [
-            Problem(where, row.number, None, issue.field_id, f"الصف {row.number}: {issue}")
+            Problem(where, None, None, "", f"الصف {row.number}: {issue}")
             for row in invalid
             for issue in row.issues
         ]
