@@ -9,10 +9,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def copy_project(dest: Path) -> Path:
-    """Copy policies/ and forms/ (and the logo) under ``dest``; return the policy path."""
+    """Copy policies/, forms/ and templates/ under ``dest``; return the policy path.
+
+    The templates come too because `wathiqa check` renders every document (in memory) with them.
+    """
     shutil.copytree(ROOT / "policies", dest / "policies")
     shutil.copytree(ROOT / "forms", dest / "forms")
-    shutil.copytree(ROOT / "templates" / "img", dest / "templates" / "img")
+    shutil.copytree(ROOT / "templates", dest / "templates", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     return dest / "policies" / "policy.yml"
 
 

@@ -124,7 +124,9 @@ def test_yaml_files_point_editors_at_the_schemas() -> None:
         assert first_line == "# yaml-language-server: $schema=schema/document.schema.json"
 
 
-@pytest.mark.parametrize("command", ["check", "list", "schema", "example application"])
+# `check` is not among them: it renders every document in memory (generator.render.rehearse), so that nothing it
+# accepts can fail at print time.
+@pytest.mark.parametrize("command", ["list", "schema", "example application"])
 def test_commands_that_render_nothing_import_no_renderer(command: str) -> None:
     argv = command.split() + (["--policy", POLICY] if command != "schema" else [])
     code = (

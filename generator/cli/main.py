@@ -2,7 +2,8 @@
 
 Exit 0: done. Exit 2: bad input (usage, policy, data, output folder), with nothing written. Exit 1: an
 unexpected fault, whose full report goes to a crash log (:mod:`generator.cli.crash`). Commands that render
-nothing (check, list, schema, example) import no renderer, so they start fast.
+nothing (list, schema, example) import no renderer, so they start fast; `check` renders every document in
+memory (:mod:`generator.render.rehearse`).
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _schema(args, out)
     project = api.load_project(args.policy)
     if args.command == "check":
+        from ..render.rehearse import rehearse
+
+        rehearse(project)  # every document blank and filled with its examples, in memory
         print(
             f"{args.policy}: valid — {len(project.documents)} documents, {len(project.registers)} registers",
             file=out,

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 
+from ..content.text import MAX_DATE, MIN_DATE
+
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 """An ASCII identifier: lower-case letters, digits and underscores, starting with a letter."""
 
@@ -326,6 +328,16 @@ class Document(_Strict):
     fields: list[FieldDef] = Field(default_factory=list, description="Data the wording uses, not printed as a table")
     sections: list[Section] = Field(default_factory=list, description="Headed tables of fields, in order")
     footer_note: str | None = Field(None, description="Small print above the footer")
+
+    @field_validator("issued")
+    @classmethod
+    def _issued_in_calendar(cls, value: date) -> date:
+        if not MIN_DATE <= value <= MAX_DATE:
+            raise ValueError(
+                f"{value.isoformat()} is outside the Hijri calendar's table ({MIN_DATE.isoformat()} .. "
+                f"{MAX_DATE.isoformat()}): it could not be printed in Hijri"
+            )
+        return value
 
     @model_validator(mode="after")
     def _shape(self) -> Document:

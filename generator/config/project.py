@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..content.context import GLOBAL_NAMES
+from ..content.records import check_value
 from ..content.wording import wording_problems
 from ..errors import Problem, ProjectError, UsageError
 from .model import Column, Document, FieldDef, FieldsOf, Policy, Register
@@ -372,6 +373,18 @@ def _check_document(
     if doc.answers is not None:
         yield from _check_answers(doc, loaded, policy, registers, broken)
     yield from _check_wording(doc, loaded, field_ids)
+    yield from _check_examples(doc, loaded, policy)
+
+
+def _check_examples(doc: Document, loaded: Loaded, policy: Policy) -> Iterator[Problem]:
+    """Every `example:` passes the validators a case passes, so `wathiqa example` never prints what `issue`
+    refuses. Only fields whose list exists are checked (an unknown list is reported on its own)."""
+    for f, loc in _field_locs(doc):
+        if f.example is None or f.auto is not None or (f.list is not None and f.list not in policy.lists):
+            continue
+        message = check_value(f, f.example, policy)
+        if message is not None:
+            yield loaded.problem((*loc, "example"), f"the example does not pass the field's own check: {message}")
 
 
 def _check_answers(

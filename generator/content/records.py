@@ -84,6 +84,17 @@ def _check_value(field_def: FieldDef, value: Any, policy: Policy) -> Any:
     raise FieldError(f"نوع الحقل {kind} لا يحمل قيمة")  # signature/thumbprint never reach here
 
 
+def check_value(field_def: FieldDef, value: Any, policy: Policy) -> str | None:
+    """The Arabic message of what is wrong with one value of one field, or None when it is valid."""
+    if is_empty(value):
+        return MSG_REQUIRED if field_def.required else None
+    try:
+        _check_value(field_def, value, policy)
+    except FieldError as err:
+        return err.message_ar
+    return None
+
+
 def _check_rating(value: Any, options: Mapping[str, str]) -> int:
     """A rating as its number (1..N), its option id or its label; stored as the number."""
     top = len(options)

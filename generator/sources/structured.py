@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.yamlio import Loaded, Loc, parse_yaml, refuse_unacceptable
-from ..content.text import is_unholdable
+from ..content.text import first_forbidden, is_unholdable
 from ..errors import DataError, ProjectError
 from .common import MAX_DEPTH, MAX_FILE_BYTES, line_col, read_bytes, refuse
 
@@ -63,7 +63,10 @@ def load_structured(path: Path) -> Loaded:
 
 
 def _refuse_unholdable(value: Any, loc: Loc, loaded: Loaded) -> None:
-    """A lone surrogate or U+FFFF (written as an escape) can be neither printed nor stored: refuse the file."""
+    """A lone surrogate or U+FFFF (written as an escape) can be neither printed nor stored: refuse the file.
+
+    Keys are field names: any control character in one is refused too (it would be printed in a message).
+    """
     if isinstance(value, str):
         bad = next((c for c in value if is_unholdable(c)), None)
         if bad is not None:
@@ -71,7 +74,10 @@ def _refuse_unholdable(value: Any, loc: Loc, loaded: Loaded) -> None:
             refuse(loaded.path, MSG_UNHOLDABLE.format(code=ord(bad)), line, col)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_unholdable(key, loc, loaded)
+            bad = first_forbidden(key, "")
+            if bad is not None:
+                line, col = loaded.key_marks.get((*loc, key)) or loaded.where(loc)
+                refuse(loaded.path, MSG_UNHOLDABLE.format(code=ord(bad)), line, col)
             _refuse_unholdable(item, (*loc, key), loaded)
     elif isinstance(value, list):
         for i, item in enumerate(value):
