@@ -25,6 +25,7 @@ from ..content.context import build_view
 from ..content.examples import example_fields
 from ..content.records import check_record
 from ..content.text import to_hijri
+from ..content.text import today as issue_day
 from ..errors import InputError, Problem, ProjectError
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def rehearse(project: Project, *, today: date | None = None) -> None:
     """Render every document and register in memory; :class:`ProjectError` listing what could not be."""
-    problems = list(_rehearsal_problems(project, today or date.today()))
+    problems = list(_rehearsal_problems(project, today or issue_day()))
     if problems:
         raise ProjectError("the project does not render:", problems)
 
