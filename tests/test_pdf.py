@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -404,9 +403,7 @@ def test_a_batch_is_written_in_chunks(project: Project, renderer: PdfRenderer) -
 
 
 def test_a_new_form_needs_no_new_template(tmp_path: Path) -> None:
-    policy_path = copy_project(tmp_path)
-    for folder in ("html", "css", "fonts"):
-        shutil.copytree(ROOT / "templates" / folder, tmp_path / "templates" / folder)
+    policy_path = copy_project(tmp_path)  # with the templates
     (tmp_path / "forms" / "transport.yml").write_text(
         "id: transport\nkind: form\ntitle: طلب نقل الطلاب\ncode: BR-F-09\nversion: '1.0'\nissued: 2026-11-01\n"
         "sections:\n  - id: main\n    title: بيانات النقل\n    fields:\n"
