@@ -17,6 +17,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from generator.content.text import first_forbidden
+
 TOKENS = [
     "", "\x00", "\x01", "\x7f", "\ufffe", "\uffff", "\u202e", "\u200f", "\t", "\r", "\u2028", "ـ", "😀", "\u0301",
     "{{", "}}", "{%", "%}", "{#", "[", "]", "{", "}", ":", ": ", "- ", "-", "#", "&a", "*a", "<<: *a", "|", ">",
@@ -200,8 +202,10 @@ def _cell(value: Any, rng: random.Random) -> Any:
     if rng.random() < 0.15:
         candidate = rng.choice([12.5, -3, 10**15, date(1900, 1, 1), date(2026, 12, 1), True, "=1+1", "x" * 40_000])
         return candidate
-    if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        return "x"  # openpyxl itself refuses these; the damage below puts them in the XML instead
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)  # a cell holds a scalar: the text of the structure
+    if isinstance(value, str) and (first_forbidden(value, "\t\n\r") is not None or HUGE in value):
+        return "x"  # openpyxl itself cannot write these; the damage below puts such bytes in the XML instead
     return value
 
 

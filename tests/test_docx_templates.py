@@ -34,9 +34,8 @@ def parts(data: bytes) -> dict[str, bytes]:
 
 
 def project_with_fonts(tmp_path: Path, body: str, heading: str) -> Path:
-    """A copy of the shipped project, its fonts beside it, with the policy's body and heading fonts set."""
+    """A copy of the shipped project (its templates and fonts come with it), with the policy's fonts set."""
     policy = copy_project(tmp_path)
-    shutil.copytree(FONTS, tmp_path / "templates" / "fonts")
     edit(policy, "  body_font: IBM Plex Sans Arabic", f"  body_font: {body}")
     edit(policy, "  heading_font: IBM Plex Sans Arabic", f"  heading_font: {heading}")
     return policy
