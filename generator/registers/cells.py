@@ -36,6 +36,9 @@ MAX_CELL_TEXT = 32767
 MAX_EXACT_INT = 10**15
 """Excel keeps 15 significant digits: a larger integer would silently lose its last digits."""
 
+MAX_ROW = 1_048_576
+"""Excel's last row: where a register's dropdowns reach, so that every row it will ever have is covered."""
+
 EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 """Excel's escape of a character XML cannot hold (``_x000D_``); a literal ``_x`` is written ``_x005F_x``."""
 

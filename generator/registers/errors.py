@@ -44,15 +44,44 @@ class RegisterLockedError(RegisterError):
 class RegisterOpenInExcelError(RegisterError):
     """Raised when the register is open in Excel or LibreOffice, which would later save over new rows."""
 
-    def __init__(self, path: Path, owner_file: Path, who: str, since: str, application: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        owner_file: Path,
+        who: str,
+        since: str,
+        application: str,
+        *,
+        machine: str = "",
+        stale: bool = False,
+    ) -> None:
         self.path = path
         self.owner_file = owner_file
         self.who = who
-        super().__init__(
-            f"السجل {path.name} مفتوح في {application} لدى {who} منذ {since}؛ أغلقه ثم أعد المحاولة\n"
-            f"the register {path} is open in {application} by {who} since {since} ({owner_file.name}); "
-            "close it and retry"
-        )
+        self.machine = machine
+        self.stale = stale
+        where_ar = f" على الجهاز {machine}" if machine else ""
+        where_en = f" on {machine}" if machine else ""
+        if stale:
+            arabic = (
+                f"السجل {path.name} يبدو مفتوحًا في {application} لدى {who}{where_ar} منذ {since}، "
+                f"لكن هذا القفل يبدو متروكًا من {application} أُغلق على غير العادة (عمره أكثر من يوم ولا يعمل "
+                f"{application} على هذا الجهاز). إن تأكدت أن أحدًا لا يفتح الملف فاحذف الملف {owner_file.name} "
+                "من مجلد السجلات (هو علامة فقط، وحذفه لا يمس السجل) ثم أعد المحاولة"
+            )
+            english = (
+                f"the register {path} looks open in {application} by {who}{where_en} since {since}, but the lock "
+                f"file {owner_file.name} looks stale (over a day old, no {application} running on this machine): "
+                f"if nobody has the register open, delete {owner_file} (a marker only; the register is not "
+                "touched) and retry"
+            )
+        else:
+            arabic = f"السجل {path.name} مفتوح في {application} لدى {who}{where_ar} منذ {since}؛ أغلقه ثم أعد المحاولة"
+            english = (
+                f"the register {path} is open in {application} by {who}{where_en} since {since} "
+                f"({owner_file.name}); close it and retry"
+            )
+        super().__init__(f"{arabic}\n{english}")
 
 
 class RegisterCorruptError(RegisterError):

@@ -60,6 +60,7 @@ def refresh_lists(
         names.update(fresh_names)  # our names no longer in the policy are removed, the others set
         tx.set_defined_names(names)
         _retarget_dropdowns(project, register_id, tx)
+        tx.restore_validation_ranges()  # LibreOffice Calc shrinks them when it saves
         changed = tx.has_changes
     log.debug("lists of %s: %s", path, "updated" if changed else "already current")
     return changed

@@ -177,6 +177,10 @@ def register_lock(path: str | os.PathLike[str], timeout: float = 10.0) -> Iterat
             log.error("lock %s was no longer ours on release; left as found", lock)
 
 
+STALE_OFFICE_LOCK_SECONDS = 24 * 3600.0
+"""A LibreOffice lock file this old, with no LibreOffice running on this machine, looks left by a crash."""
+
+
 def refuse_if_open_elsewhere(path: Path) -> None:
     """Excel writes ``~$NAME`` and LibreOffice ``.~lock.NAME#`` while a workbook is open in them."""
     excel = path.with_name("~$" + path.name)
@@ -189,18 +193,67 @@ def refuse_if_open_elsewhere(path: Path) -> None:
             continue
         except OSError:
             raw, mtime = b"", time.time()
-        who = _owner_name(raw, application) or "?"
+        if application == "LibreOffice":
+            who, machine = _office_owner(raw)
+            stale = time.time() - mtime > STALE_OFFICE_LOCK_SECONDS and not _office_running(machine)
+        else:
+            who, machine, stale = _owner_name(raw), "", False
         since = dt.datetime.fromtimestamp(mtime).astimezone().isoformat(timespec="minutes")
-        raise RegisterOpenInExcelError(path, owner, who, since, application)
+        raise RegisterOpenInExcelError(path, owner, who or "?", since, application, machine=machine, stale=stale)
 
 
-def _owner_name(raw: bytes, application: str) -> str:
-    """The user named in an owner file: Excel stores a length byte then the name; LibreOffice a CSV line."""
-    if application == "LibreOffice":
-        return raw.decode("utf-8", "replace").split(",")[0].strip()
+def _office_owner(raw: bytes) -> tuple[str, str]:
+    """Who holds a LibreOffice lock, and on which machine. The file is one CSV line: the full name (often
+    empty), the user name, the machine, the time, the user's profile folder; a comma inside a field is
+    escaped with a backslash."""
+    text = raw.decode("utf-8", "replace").strip().rstrip(";")
+    fields, current, escaped = [], "", False
+    for char in text:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            fields.append(current.strip())
+            current = ""
+        else:
+            current += char
+    fields.append(current.strip())
+    fields += [""] * 3
+    full_name, user, machine = fields[:3]
+    return full_name or user, machine
+
+
+def _office_running(machine: str) -> bool:
+    """Whether LibreOffice may still hold its lock: True unless it is this machine's and no soffice runs here."""
+    if machine and machine != socket.gethostname():
+        return True  # another computer: only its owner can tell
+    return soffice_running_here()
+
+
+def soffice_running_here() -> bool:
+    """Whether a LibreOffice process (``soffice``, ``soffice.bin``) runs on this machine."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # pragma: no cover - not Linux: cannot look, so assume it runs
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if name.startswith("soffice"):
+            return True
+    return False
+
+
+def _owner_name(raw: bytes) -> str:
+    """The user named in Excel's owner file: a length byte, the name in a 53-byte ANSI field, then the
+    name again in UTF-16 after its 2-byte length."""
     if raw:
         n = raw[0]
-        utf16_at = 54  # after the 1-byte length and the 53-byte ANSI field comes a 2-byte length + UTF-16
+        utf16_at = 54
         if len(raw) >= utf16_at + 2 + 2 * n:
             return raw[utf16_at + 2 : utf16_at + 2 + 2 * n].decode("utf-16-le", "replace").strip("\x00 ")
         return raw[1 : 1 + n].decode("latin-1").strip("\x00 ")

@@ -18,7 +18,7 @@ from ..ooxml import markup
 from .cells import REF, col_index, col_letters, join_range, split_range
 from .errors import RegisterCorruptError
 
-__all__ = ["RowEdit", "Sheet", "col_style", "grown_table"]
+__all__ = ["RowEdit", "Sheet", "col_style", "grown_table", "without_cached_results"]
 
 log = logging.getLogger(__name__)
 
@@ -285,3 +285,19 @@ def grown_table(data: bytes, part: str, last_row: int) -> dict[str, bytes]:
     rest = _extend_ref(data[m.end() :], b"autoFilter", p, last_row, 0, always=False)
     grown = data[: m.start()] + table_tag + rest
     return {} if grown == data else {part: grown}
+
+
+def without_cached_results(xml: bytes) -> bytes:
+    """A worksheet with the cached result (``<v>``) of every formula cell dropped, the formulas kept.
+
+    After an append, an archivist's formula over the register (a COUNTIF) still holds its old result. Excel
+    recomputes on open when workbook.xml asks it (``fullCalcOnLoad``); LibreOffice Calc 7.4 ignores that
+    flag and shows cached results as they are, but computes every formula that has none. Same bytes when the
+    sheet holds no formula with a cached result."""
+    m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b", xml)
+    prefix = m.group(1) + b":" if m is not None and m.group(1) else b""
+    if b"</" + prefix + b"f>" not in xml and b"<" + prefix + b"f " not in xml:
+        return xml  # no formula at all
+    p = re.escape(prefix)
+    pattern = re.compile(rb"(<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>))<" + p + rb"v>[^<]*</" + p + rb"v>")
+    return pattern.sub(rb"\1", xml)

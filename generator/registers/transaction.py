@@ -14,16 +14,26 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..ooxml import markup
-from .cells import CellValue, check_value, col_letters, date_to_serial, escape_cell_text, unescape
+from .cells import (
+    MAX_ROW,
+    CellValue,
+    check_value,
+    col_letters,
+    date_to_serial,
+    escape_cell_text,
+    join_range,
+    split_range,
+    unescape,
+)
 from .errors import RegisterCorruptError, RegisterError, parse_part
 from .lock import refuse_if_open_elsewhere, register_lock
 from .package import remove_leftovers, swap_in
-from .sheet import RowEdit, col_style, grown_table
+from .sheet import RowEdit, col_style, grown_table, without_cached_results
 from .workbook import Row, Workbook
 
 __all__ = ["ListValidation", "RegisterTransaction", "open_register", "read_register"]
@@ -82,6 +92,7 @@ class RegisterTransaction:
 
     def __init__(self, book: Workbook) -> None:
         self._book = book
+        self._rows_before: int | None = None  # the last data row before this transaction's first append
         self.path = book.path
         self.sheet_name = book.sheet_name
 
@@ -103,15 +114,11 @@ class RegisterTransaction:
         p = book.sheet.p
         # Shared strings are matched once; a cell then costs a dictionary look-up of its index.
         numbered = {
-            i: int(m.group(1))
-            for i, text in enumerate(book.shared())
-            if (m := pattern.fullmatch(text.strip()))
+            i: int(m.group(1)) for i, text in enumerate(book.shared()) if (m := pattern.fullmatch(text.strip()))
         }
         needle = prefix.encode("utf-8")
         q = re.escape(p)
-        plain_inline = re.compile(
-            rb"<" + q + rb"is><" + q + rb"t\b[^>]*>([^<&_\r]*)</" + q + rb"t></" + q + rb"is>"
-        )
+        plain_inline = re.compile(rb"<" + q + rb"is><" + q + rb"t\b[^>]*>([^<&_\r]*)</" + q + rb"t></" + q + rb"is>")
         v_open, v_close = b"<" + p + b"v>", b"</" + p + b"v>"
         highest = 0
         for number, cell in book.sheet.column_cells(col):
@@ -130,6 +137,35 @@ class RegisterTransaction:
                 highest = max(highest, int(m.group(1)))
         return highest + 1
 
+    def find_rows(self, column_label: str, values: Iterable[str]) -> dict[str, int]:
+        """The first row number holding each of ``values`` (compared stripped) in one column; values not in
+        the register are absent. Scans that one column's cells, never decoding whole rows."""
+        wanted = {v.strip() for v in values if v.strip()}
+        found: dict[str, int] = {}
+        if not wanted:
+            return found
+        col = self._column(column_label)
+        book = self._book
+        shared = {i: text.strip() for i, text in enumerate(book.shared()) if text.strip() in wanted}
+        v_open, v_close = b"<" + book.sheet.p + b"v>", b"</" + book.sheet.p + b"v>"
+        needles = [(v, v.encode("utf-8")) for v in wanted]
+        for number, cell in sorted(book.sheet.column_cells(col)):
+            if number < 2:
+                continue
+            start_tag = cell[: cell.find(b">")]
+            if b't="s"' in start_tag and v_open in cell:
+                index = cell[cell.index(v_open) + len(v_open) : cell.index(v_close)]
+                text = shared.get(int(index))
+                if text is not None:
+                    found.setdefault(text, number)
+                continue
+            if b"&" not in cell and not any(n in cell for _, n in needles):
+                continue  # holds none of the values
+            value = book.decode(cell)
+            if isinstance(value, str) and value.strip() in wanted:
+                found.setdefault(value.strip(), number)
+        return found
+
     # ---- writing
     def append(self, values: Mapping[str, CellValue]) -> int:
         """Write a new row after the last row holding a value; returns its number.
@@ -139,6 +175,8 @@ class RegisterTransaction:
         """
         checked = self._checked(values)
         number = self._last_data_row() + 1
+        if self._rows_before is None:
+            self._rows_before = number - 1
         row = self._book.sheet.current_row(number) or RowEdit(b"", {})
         self._write(number, row, checked)
         return number
@@ -202,9 +240,7 @@ class RegisterTransaction:
             for m, name, is_global in _defined_name_elements(xml, p)
             if is_global
         }
-        if all(
-            current.get(k.lower()) == (None if v is None else (k, _xml_text(v))) for k, v in names.items()
-        ):
+        if all(current.get(k.lower()) == (None if v is None else (k, _xml_text(v))) for k, v in names.items()):
             return  # already as asked
         pieces, pos = [], 0
         for m, name, is_global in _defined_name_elements(xml, p):
@@ -261,9 +297,7 @@ class RegisterTransaction:
             )
         return found
 
-    def set_list_validation(
-        self, index: int, *, formula1: str, prompt_title: str | None, prompt: str | None
-    ) -> None:
+    def set_list_validation(self, index: int, *, formula1: str, prompt_title: str | None, prompt: str | None) -> None:
         """Point dropdown ``index`` at ``formula1`` and set its input prompt (None: no prompt); the rest of
         the element (its cells, error message, flags) and of the sheet stays as it was."""
         sheet = self._book.sheet
@@ -283,6 +317,36 @@ class RegisterTransaction:
             sheet.tail = sheet.tail[: m.start()] + element + sheet.tail[m.end() :]
             self._book.changed = True
 
+    def restore_validation_ranges(self) -> list[str]:
+        """Make the dropdowns that covered every data row reach Excel's last row again; returns their new refs.
+
+        LibreOffice Calc shrinks a validation's range to the rows it thinks used when it saves (``E2:E1048576``
+        becomes ``E2:E1004``), so rows added later would have no dropdown. A range that starts on the first
+        data row and reaches the last data row (before this transaction's appends) was meant to cover the
+        register; one that stops short of the data is an archivist's own choice and stays."""
+        last = self._rows_before if self._rows_before is not None else self._last_data_row()
+        sheet = self._book.sheet
+        restored: list[str] = []
+        for m in reversed(self._validation_elements()):
+            attrs = m.group(1)
+            a = markup.attributes(attrs)
+            refs = unescape(a.get(b"sqref", b"")).split()
+            grown = []
+            for ref in refs:
+                corners = split_range(ref)
+                if corners is not None and corners[1] == 2 and last <= corners[3] < MAX_ROW:
+                    ref = join_range(corners[0], 2, corners[2], MAX_ROW)
+                grown.append(ref)
+            if grown == refs:
+                continue
+            new = " ".join(grown)
+            element = b"<" + sheet.p + b"dataValidation" + _set_attr(attrs, b"sqref", _xml_attr(new))
+            element += m.group(0)[len(b"<" + sheet.p + b"dataValidation") + len(attrs) :]
+            sheet.tail = sheet.tail[: m.start()] + element + sheet.tail[m.end() :]
+            self._book.changed = True
+            restored.append(new)
+        return restored
+
     def _validation_elements(self) -> list[re.Match[bytes]]:
         sheet = self._book.sheet
         q = re.escape(sheet.p)
@@ -291,6 +355,33 @@ class RegisterTransaction:
             return []
         pattern = re.compile(rb"<" + q + rb"dataValidation\b([^>]*?)(?:/>|>(.*?)</" + q + rb"dataValidation>)", re.S)
         return list(pattern.finditer(sheet.tail, block.start(), block.end()))
+
+    def _ask_full_recalculation(self) -> None:
+        """Set ``fullCalcOnLoad`` in workbook.xml: Excel and Calc recompute every formula on open, so that an
+        archivist's COUNTIF over the register counts the new rows instead of showing its cached value."""
+        book = self._book
+        xml = book.part(book.book_part)
+        p = self._book_prefix(xml)
+        q = re.escape(p)
+        m = re.search(rb"<" + q + rb"calcPr\b([^>]*?)(/?)>", xml)
+        if m is not None:
+            attrs = _set_attr(m.group(1), b"fullCalcOnLoad", b"1")
+            new = xml[: m.start()] + b"<" + p + b"calcPr" + attrs + m.group(2) + b">" + xml[m.end() :]
+        else:
+            # calcPr follows sheets, functionGroups, externalReferences and definedNames in the schema's order
+            ends = [
+                found.end()
+                for tag in (b"sheets", b"functionGroups", b"externalReferences", b"definedNames")
+                for found in [re.search(rb"</" + q + tag + rb">|<" + q + tag + rb"\b[^>]*/>", xml)]
+                if found is not None
+            ]
+            if not ends:
+                raise RegisterCorruptError(f"{self.path}: {book.book_part} has no <sheets>")
+            at = max(ends)
+            new = xml[:at] + b"<" + p + b'calcPr fullCalcOnLoad="1"/>' + xml[at:]
+        if new != xml:
+            parse_part(new, book.book_part)
+            book.replaced[book.book_part] = new
 
     def _book_prefix(self, xml: bytes) -> bytes:
         m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?sheets\b", xml)
@@ -326,12 +417,9 @@ class RegisterTransaction:
                 return number
         return 1
 
-    def _inherited_style(self, number: int, col: int) -> int:
-        above = self._book.sheet.current_row(number - 1) if number > 2 else None
-        if above is not None and col in above.cells:
-            s = markup.attributes(self._book.sheet.cell_re.match(above.cells[col]).group(1)).get(b"s")  # type: ignore[union-attr]
-            if s is not None:
-                return int(s)
+    def _inherited_style(self, col: int) -> int:
+        """A new cell's style: its column's own (``<cols>``), never the cell above, which may carry an
+        archivist's highlight of that one row."""
         return col_style(self._book.sheet.head, self._book.sheet.p, col)
 
     def _write(self, number: int, row: RowEdit, values: dict[int, CellValue]) -> None:
@@ -345,7 +433,7 @@ class RegisterTransaction:
                 s_attr = markup.attributes(self._book.sheet.cell_re.match(old).group(1)).get(b"s")  # type: ignore[union-attr]
                 base = int(s_attr) if s_attr is not None else 0
             else:
-                base = self._inherited_style(number, col)
+                base = self._inherited_style(col)
             cell = self._cell_xml(ref, base, value, keep_empty=old is not None)
             if cell is None:
                 cells.pop(col, None)
@@ -361,11 +449,7 @@ class RegisterTransaction:
                 return None
             return f'<c r="{ref}" s="{base}"/>'.encode()
         if isinstance(value, str):
-            s = (
-                styles.with_quote_prefix(base)
-                if value.startswith(_NEEDS_QUOTE)
-                else styles.without_quote_prefix(base)
-            )
+            s = styles.with_quote_prefix(base) if value.startswith(_NEEDS_QUOTE) else styles.without_quote_prefix(base)
             body = f'<is><t xml:space="preserve">{escape_cell_text(value)}</t></is>'
             return self._cell(ref, s, ' t="inlineStr"', body)
         s = styles.without_quote_prefix(base)
@@ -391,12 +475,21 @@ class RegisterTransaction:
         replaced: dict[str, bytes] = dict(book.replaced)
         added, expected_rows = 0, 0
         if book.changed:
+            if book.sheet.edits:
+                self.restore_validation_ranges()
+                self._ask_full_recalculation()
+            replaced = dict(book.replaced)
             sheet = book.sheet
             last_row = max(sheet.row_numbers())
             last_col = max([max(book.header_map()), *(max(e.cells, default=0) for e in sheet.edits.values())])
             sheet_xml, added = sheet.serialize(last_row, last_col)
             expected_rows = len(sheet.spans()) + added
             replaced[book.sheet_part] = sheet_xml
+            if sheet.edits:  # formulas over the register are recomputed when the workbook is next opened
+                for part in book.sheet_parts.values():
+                    data = replaced.get(part) or book.part(part)
+                    if (fresh := without_cached_results(data)) != data:
+                        replaced[part] = fresh
             if book.styles.changed and book.styles_part:
                 replaced[book.styles_part] = book.styles.serialize()
             for part in book.table_parts:

@@ -142,11 +142,7 @@ def _apply_register(
         with open_register(
             path, sheet=register.sheet, timeout=timeout, backups=project.policy.settings.register_backups
         ) as tx:
-            rows_by_reference: dict[str, int] = {}
-            for row in tx.rows():
-                value = row.values.get(label)
-                if isinstance(value, str) and value.strip():
-                    rows_by_reference.setdefault(value.strip(), row.number)
+            rows_by_reference = tx.find_rows(label, [e.target for e in entries])
             for entry in entries:
                 if entry.op == "append":
                     if entry.target not in rows_by_reference:
