@@ -279,7 +279,7 @@ def test_show_lists_one_row_per_line_reference_first(out_dir: Path) -> None:
     assert set(lines[1]) <= {"-", " "}
     assert [line.split()[0] for line in lines[2:5]] == ["REQ-1448-00001", "REQ-1448-00002", "REQ-1448-00003"]
     assert "سارة" in lines[2] and "2026-09-01" in lines[2] and "مستلم" in lines[2]
-    assert lines[5] == "3 row(s)"
+    assert lines[5].startswith("3 row(s); ") and "--columns" in lines[5]
     assert "(هجري)" not in lines[0]  # Hijri copies of dates are left to Excel
 
 
@@ -287,7 +287,7 @@ def test_show_lists_one_row_per_line_reference_first(out_dir: Path) -> None:
 def test_show_filters_by_status_id_or_label(out_dir: Path, status: str) -> None:
     lines = shown(out_dir, status)
     assert [line.split()[0] for line in lines[2:-1]] == ["REQ-1448-00001", "REQ-1448-00003"]
-    assert lines[-1] == "2 row(s)"
+    assert lines[-1].startswith("2 row(s)")
 
 
 def test_show_unknown_status_lists_the_statuses(out_dir: Path) -> None:
@@ -310,6 +310,31 @@ def test_show_unknown_register_and_status_of_a_register_without_one(out_dir: Pat
         api.read_register(PROJECT, "request", out_dir)
     with pytest.raises(UsageError, match="has no status column"):
         api.read_register(PROJECT, "outgoing", out_dir, status="received")
+
+
+def test_show_fits_the_width_and_keeps_the_status_and_decision(out_dir: Path) -> None:
+    table = api.read_register(PROJECT, "requests", out_dir)
+    for width in (80, 120):
+        out = io.StringIO()
+        show_register(table, out, width=width)
+        lines = out.getvalue().splitlines()
+        assert all(len(line) <= width for line in lines[:-1]), width  # ASCII and Arabic letters: one cell each
+        assert "حالة الطلب" in lines[0] and "صدر القرار" in lines[3] and lines[2].split()[0] == "REQ-1448-00001"
+
+
+def test_show_columns_chosen_by_id_or_label(out_dir: Path) -> None:
+    out = io.StringIO()
+    show_register(api.read_register(PROJECT, "requests", out_dir), out, columns=["status", "الرقم المرجعي"])
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["حالة", "الطلب", "الرقم", "المرجعي"]
+    assert lines[3].split() == ["صدر", "القرار", "REQ-1448-00002"]
+    assert lines[-1] == "3 row(s)"
+    with pytest.raises(UsageError, match="register requests has no column 'nope'; its columns are: reference, "):
+        show_register(api.read_register(PROJECT, "requests", out_dir), out, columns=["nope"])
+    out, err = io.StringIO(), io.StringIO()
+    args = ["register", "show", "requests", "--columns", "reference,status", "--out", str(out_dir), "--policy", str(POLICY)]
+    assert main(args, out, err) == 0
+    assert out.getvalue().splitlines()[0].split() == ["الرقم", "المرجعي", "حالة", "الطلب"]
 
 
 def test_status_label(project: Project) -> None:

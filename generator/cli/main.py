@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["show", "sync"])
     p.add_argument("register_id", metavar="REGISTER_ID", nargs="?", help="one register (sync: all if omitted)")
     p.add_argument("--status", help="show: only rows with this status (id or Arabic label)")
+    p.add_argument("--columns", metavar="ID,ID", help="show: these columns (ids or labels), in this order")
     p.add_argument("--recover", action="store_true", help="sync: rebuild what a lost office database waited for")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p = command("report", "the office's figures for a period: reports/PERIOD/report.pdf and report.xlsx")
@@ -197,7 +198,8 @@ def _register(project: Project, args: argparse.Namespace, out: TextIO) -> int:
             raise ArgumentError("wathiqa register show: REGISTER_ID is required")
         from .terminal import show_register
 
-        show_register(api.read_register(project, args.register_id, args.out, status=args.status), out)
+        table = api.read_register(project, args.register_id, args.out, status=args.status)
+        show_register(table, out, columns=args.columns.split(",") if args.columns else None)
         return 0
     registers = [args.register_id] if args.register_id else None
     if registers and args.register_id not in project.registers:

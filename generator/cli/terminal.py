@@ -1,17 +1,21 @@
 """What the terminal shows: register tables and a progress bar (the library itself never prints).
 
-A register is shown one row per line, the reference first, then the short columns that hold a value; long
-text, Hijri copies of dates and multi-choice lists are left to Excel.
+A register is shown one row per line, fitted to the terminal's width: the reference first, then the columns
+that matter most (the lists a clerk acts on: status, decision; then dates; then short text) that hold a
+value, in register order; long text, Hijri copies of dates and multi-choice lists are left to Excel.
+``--columns`` chooses the columns instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..config.project import RegisterColumn
+from ..errors import UsageError
 from ..registers import CellValue
 from ..workflow.lookup import RegisterRecord, RegisterTable
 
@@ -25,10 +29,17 @@ _HIDDEN_TYPES = frozenset({"long_text", "hijri_text", "multi_choice", "url", "em
 _GAP = "  "
 
 
-def show_register(table: RegisterTable, out: TextIO) -> None:
-    """Print a register's rows as a table; rows still waiting in the journal are marked «⏳ معلّق»."""
+def show_register(
+    table: RegisterTable, out: TextIO, *, columns: Sequence[str] | None = None, width: int | None = None
+) -> None:
+    """Print a register's rows as a table; rows still waiting in the journal are marked «⏳ معلّق».
+
+    ``columns``: ids or labels to show, in that order (else the columns that matter, see the module doc);
+    ``width``: the line width to fit (else the terminal's)."""
     rows = table.rows
-    shown = _shown_columns(table.columns, rows)
+    line = width if width is not None else shutil.get_terminal_size((MAX_LINE, 24)).columns
+    room = line - ((_width(PENDING_HEADER) + len(_GAP)) if table.pending else 0)
+    shown = _chosen_columns(table, columns) if columns else _shown_columns(table.columns, rows, room)
     header = [PENDING_HEADER, *(c.label for c in shown)] if table.pending else [c.label for c in shown]
     lines: list[list[CellValue]] = []
     for r in rows:
@@ -36,15 +47,39 @@ def show_register(table: RegisterTable, out: TextIO) -> None:
         lines.append([PENDING_MARK if r.pending else "", *cells] if table.pending else cells)
     out.write(format_table(header, lines))
     waiting = f", {table.pending} pending (run `wathiqa register sync`)" if table.pending else ""
-    out.write(f"{len(rows)} row(s){waiting}\n")
+    hidden = [c for c in table.columns if c not in shown and any(r.cells.get(c.label) is not None for r in rows)]
+    more = f"; {len(hidden)} more column(s) with values: --columns ID,ID to choose" if hidden and not columns else ""
+    out.write(f"{len(rows)} row(s){waiting}{more}\n")
+
+
+def _chosen_columns(table: RegisterTable, keys: Sequence[str]) -> list[RegisterColumn]:
+    """The columns named by id or label, in the order given; UsageError naming the ids if one is unknown."""
+    chosen = []
+    for key in (k.strip() for k in keys):
+        found = [c for c in table.columns if key in (c.id, c.label)]
+        if not found:
+            ids = ", ".join(c.id for c in table.columns)
+            raise UsageError(f"register {table.register_id} has no column {key!r}; its columns are: {ids}")
+        chosen.append(found[0])
+    return chosen
 
 
 PENDING_HEADER = "الحالة في السجل"
 PENDING_MARK = "معلّق"
 
 
-def _shown_columns(columns: Sequence[RegisterColumn], rows: Sequence[RegisterRecord]) -> list[RegisterColumn]:
-    """The reference, then the short columns that hold a value in some row, while the line fits."""
+_PRIORITY = {"choice": 0, "yes_no": 1, "rating": 1, "date": 2, "datetime": 2}
+"""Which columns a clerk needs first after the reference: the lists acted on (status, decision), then dates."""
+
+
+def _shown_columns(
+    columns: Sequence[RegisterColumn], rows: Sequence[RegisterRecord], room: int = MAX_LINE
+) -> list[RegisterColumn]:
+    """The reference, then the columns that matter most and hold a value in some row, while the line fits
+    ``room`` terminal cells; shown in register order."""
+    widths = {
+        c.id: max([_width(_cut(c.label)), *(_width(_cell(r.cells.get(c.label))) for r in rows)]) for c in columns
+    }
     reference = [c for c in columns if c.type == "reference"]
     others = [
         c
@@ -53,15 +88,16 @@ def _shown_columns(columns: Sequence[RegisterColumn], rows: Sequence[RegisterRec
         and c.type != "reference"
         and any(r.cells.get(c.label) is not None for r in rows)
     ]
-    shown: list[RegisterColumn] = []
+    ranked = sorted(others, key=lambda c: (_PRIORITY.get(c.type, 3), columns.index(c)))
+    chosen: list[RegisterColumn] = []
     used = 0
-    for column in [*reference, *others]:
-        width = max([_width(_cut(column.label)), *(_width(_cell(r.cells.get(column.label))) for r in rows)])
-        if shown and used + len(_GAP) + width > MAX_LINE:
-            break
-        shown.append(column)
-        used += width + (len(_GAP) if used else 0)
-    return shown
+    for column in [*reference, *ranked]:
+        needed = widths[column.id] + (len(_GAP) if chosen else 0)
+        if chosen and used + needed > room:
+            continue  # a narrower column further down may still fit
+        chosen.append(column)
+        used += needed
+    return [c for c in columns if c in chosen]
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> str:

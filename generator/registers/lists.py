@@ -6,7 +6,8 @@ rebuilds an existing register (it holds the archivists' rows), so when a list ch
 :func:`refresh_lists` swaps the new lists sheet and names into the register through the storage engine:
 under the register's lock, atomically, with a backup, every other part of the workbook copied byte for byte.
 
-The register sheet is touched only when one of its list dropdowns must change: a register made before the
+A column the definition gained is added to the register (:mod:`.columns`), its old rows blank. The register
+sheet is otherwise touched only when one of its list dropdowns must change: a register made before the
 dropdowns referred to names (their source was a cell range on the lists sheet), or a rating scale whose
 prompt names the scale's labels. Dropdowns are matched to the register's columns by their header label, so a
 column an archivist inserted, and the archivist's own validations, stay as they are.
@@ -23,11 +24,13 @@ from ..render.xlsx import (
     LIST_NAME_PREFIX,
     LIST_NUMBERS_NAME_PREFIX,
     LISTS_SHEET,
+    column_width,
     list_names,
     list_validation,
     lists_sheet_xml,
 )
 from .cells import col_index
+from .columns import NewColumn, add_column
 from .errors import RegisterError
 from .transaction import ListValidation, RegisterTransaction, open_register
 
@@ -59,11 +62,35 @@ def refresh_lists(
         names: dict[str, str | None] = {name: None for name in tx.defined_names() if _owned(name)}
         names.update(fresh_names)  # our names no longer in the policy are removed, the others set
         tx.set_defined_names(names)
+        _add_new_columns(project, register_id, tx)
         _retarget_dropdowns(project, register_id, tx)
         tx.restore_validation_ranges()  # LibreOffice Calc shrinks them when it saves
         changed = tx.has_changes
     log.debug("lists of %s: %s", path, "updated" if changed else "already current")
     return changed
+
+
+def _add_new_columns(project: Project, register_id: str, tx: RegisterTransaction) -> None:
+    """Columns of the definition that the register lacks (by header label) are added after its last column."""
+    present = {label.strip() for label in tx.header()}
+    columns = project.register_columns(register_id)
+    for column in columns:
+        if column.label.strip() in present:
+            continue
+        like = next((c.label for c in columns if c.type == column.type and c.label.strip() in present), None)
+        spec = list_validation(project, column)
+        number = add_column(
+            tx,
+            NewColumn(
+                column.label.strip(),
+                column_width(column, project.policy),
+                style_like=like,
+                dropdown=None if spec is None else spec.formula1,
+                strict_dropdown=column.type != "multi_choice",
+            ),
+        )
+        present.add(column.label.strip())
+        log.info("%s: column %r added as column %d", tx.path, column.label, number)
 
 
 def _owned(name: str) -> bool:

@@ -475,7 +475,7 @@ class RegisterTransaction:
         replaced: dict[str, bytes] = dict(book.replaced)
         added, expected_rows = 0, 0
         if book.changed:
-            if book.sheet.edits:
+            if any(number >= 2 for number in book.sheet.edits):  # rows, not only the header
                 self.restore_validation_ranges()
                 self._ask_full_recalculation()
             replaced = dict(book.replaced)
@@ -485,7 +485,7 @@ class RegisterTransaction:
             sheet_xml, added = sheet.serialize(last_row, last_col)
             expected_rows = len(sheet.spans()) + added
             replaced[book.sheet_part] = sheet_xml
-            if sheet.edits:  # formulas over the register are recomputed when the workbook is next opened
+            if any(number >= 2 for number in sheet.edits):  # formulas over the rows: recomputed on open
                 for part in book.sheet_parts.values():
                     data = replaced.get(part) or book.part(part)
                     if (fresh := without_cached_results(data)) != data:
@@ -493,7 +493,7 @@ class RegisterTransaction:
             if book.styles.changed and book.styles_part:
                 replaced[book.styles_part] = book.styles.serialize()
             for part in book.table_parts:
-                replaced.update(grown_table(book.zf.read(part), part, last_row))
+                replaced.update(grown_table(book.part(part), part, last_row))
         if not replaced:
             return
         swap_in(book, replaced, expected_rows, backups)

@@ -54,6 +54,7 @@ __all__ = [
     "ListRange",
     "ListValidation",
     "build_register",
+    "column_width",
     "list_names",
     "list_ranges",
     "list_validation",
@@ -320,6 +321,11 @@ def _list_width(column: RegisterColumn, policy: Policy) -> float:
         longest = max(len(item.label) for item in policy.lists[column.list].items)
         width = max(width, _fit(longest, 0))
     return width
+
+
+def column_width(column: RegisterColumn, policy: Policy) -> float:
+    """The width in characters :func:`build_register` gives the column."""
+    return _list_width(column, policy)
 
 
 def _number_format(column_type: str) -> str | None:
