@@ -86,6 +86,17 @@ def main() -> int:
             )
         )
         failed |= not ok
+        lookup, decoding = reg["journal_append_ms"], reg["journal_append_decoding_rows_ms"]
+        rows.append(
+            _row(
+                "sync 1 journaled row into a 10,000-row register",
+                f"{lookup:.0f} ms",
+                f"{decoding:.0f} ms (every row decoded)",
+                f"{decoding / lookup:.1f}x",
+                "informative",
+                True,
+            )
+        )
 
     mem = _safe("memory", lambda: memory_bench.run())
     if mem:
