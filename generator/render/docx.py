@@ -41,7 +41,7 @@ from lxml import etree
 from ..config.model import PAPER_ONLY_TYPES, FieldDef, Section
 from ..config.project import Project
 from ..content.context import DOTS, DocumentView, FieldView, dual_date, gendered
-from ..content.text import to_display_digits
+from ..content.text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
 from ..content.wording import Isolated, to_target
 from ..errors import Problem, ProjectError
 from ..ooxml import archive, markup
@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_KINDS = ("form", "letter", "declaration", "survey")
 CHOICE_TYPES = frozenset({"choice", "multi_choice", "yes_no", "rating"})
-ROOM_LINES = {"signature": 2, "thumbprint": 3}
-"""Handwriting lines of the paper-only fields, whatever ``lines:`` says."""
+ROOM_LINES = {"signature": 1, "thumbprint": 3}
+"""Handwriting lines of the paper-only fields, whatever ``lines:`` says (a signature's one line holds its date)."""
+
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # every member's time: same input, same bytes
@@ -102,20 +103,38 @@ def _gendered_label(masculine: str, feminine: str, gender: str | None) -> str:
     return word + slash
 
 
-def _field(view: FieldView, blank: bool) -> dict[str, Any]:
+def signature_text(view: DocumentView) -> str:
+    """What a signature field's answer cell holds, as on the PDF: a dotted line to sign on, then the date to
+    write by hand, «التاريخ: ……/……/١٤……هـ» (the Hijri century taken from the document's issue date)."""
+    policy = view.policy
+    digits = policy.settings.digits
+    if policy.settings.calendar == "hijri":
+        year, suffix = to_display_digits(str(to_hijri(view.document.issued)[0])[:2], digits) + DOTS, HIJRI_SUFFIX
+    else:
+        year, suffix = DOTS, GREGORIAN_SUFFIX
+    return f"{DOTS * 3}    {policy.labels.date}: {DOTS}/{DOTS}/{year}{suffix}"
+
+
+def _field(view: FieldView, document: DocumentView) -> dict[str, Any]:
     field_def = view.field
+    blank = document.blank
     options: list[dict[str, Any]] = []
     if field_def.type in CHOICE_TYPES:
         options = [{"label": label, "selected": option_id in view.selected} for option_id, label in view.options]
     room = ROOM_LINES.get(field_def.type, field_def.lines)
     paper_only = field_def.type in PAPER_ONLY_TYPES
     extra_lines = [""] * (room - 1) if (blank or paper_only) and not options else []
+    value = _text(view.display)
+    if field_def.type == "signature":
+        value = signature_text(document)
+    elif field_def.type == "date" and blank:
+        value = f"{DOTS}/{DOTS}/{DOTS}"
     return {
         "id": field_def.id,
         "label": field_def.label,
         "required": field_def.required,
         "help": field_def.help or "",
-        "value": _text(view.display),
+        "value": value,
         "options": options,
         "extra_lines": extra_lines,
     }
@@ -156,7 +175,7 @@ def _sections(view: DocumentView) -> list[dict[str, Any]]:
     digits = view.policy.settings.digits
     out = []
     for number, section in enumerate(view.document.sections, 1):
-        fields = [_field(view.fields[f.id], view.blank) for f in section.fields]
+        fields = [_field(view.fields[f.id], view) for f in section.fields]
         out.append(
             {
                 "number": to_display_digits(str(number), digits),

@@ -46,6 +46,8 @@ class TemplateInputs:
     scale_size: int
     logo: bytes
     fonts_dir: Path
+    digits: str = "latin"
+    """The policy's digits (``arabic`` or ``latin``): the page numbers' digits."""
 
     @classmethod
     def of(cls, project: Project) -> TemplateInputs:
@@ -65,6 +67,7 @@ class TemplateInputs:
             scale_size=scale_size,
             logo=logo_png(logo) if logo.suffix.lower() == ".svg" else logo.read_bytes(),
             fonts_dir=project.templates_dir / "fonts",
+            digits=settings.digits,
         )
 
 
@@ -90,7 +93,7 @@ def make_template(kind: str, inputs: TemplateInputs) -> bytes:
     document = docx.Document()
     set_defaults(document, look)
     set_properties(document)
-    set_section(document)
+    set_section(document, inputs.digits)
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -119,6 +122,7 @@ def make_template(kind: str, inputs: TemplateInputs) -> bytes:
 
     embed_fonts(document, list(dict.fromkeys([look.body, look.heading])), inputs.fonts_dir)
     _drop_thumbnail(document)
+    _drop_styles_with_effects(document)
     return _normalise(_save(document))
 
 
@@ -161,6 +165,15 @@ def _drop_thumbnail(document: DocxDocument) -> None:
     rels = document.part.package.rels
     for r_id, rel in list(rels.items()):
         if rel.reltype == RT.THUMBNAIL:
+            rels.pop(r_id)
+
+
+def _drop_styles_with_effects(document: DocxDocument) -> None:
+    """python-docx's default package carries Word 2010's ``stylesWithEffects.xml`` (438 KB, English and
+    left-to-right defaults) that Word 2010 may apply instead of ``styles.xml``: the templates do without it."""
+    rels = document.part.rels
+    for r_id, rel in list(rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
             rels.pop(r_id)
 
 

@@ -126,14 +126,21 @@ def set_defaults(document: DocxDocument, look: Look) -> None:
     document.settings.element.find(qn("w:zoom")).addnext(el("w:embedTrueTypeFonts"))
 
 
-def set_section(document: DocxDocument) -> None:
-    """A4, print margins, ``w:bidi`` before ``w:docGrid`` (sectPr schema order)."""
+def set_section(document: DocxDocument, digits: str = "latin") -> None:
+    """A4, print margins, the page numbers' digits, ``w:bidi`` before ``w:docGrid`` (sectPr schema order).
+
+    With the policy's ``digits: arabic`` the PAGE and NUMPAGES fields count in Arabic-Indic digits
+    (``w:pgNumType w:fmt="hindiNumbers"``, which Word and LibreOffice both honour).
+    """
     section = document.sections[0]
     section.page_width, section.page_height = Emu(PAGE_W * _TWIP), Emu(PAGE_H * _TWIP)
     section.left_margin = section.right_margin = Emu(MARGIN_SIDE * _TWIP)
     section.top_margin, section.bottom_margin = Emu(MARGIN_TOP * _TWIP), Emu(MARGIN_BOTTOM * _TWIP)
     section.header_distance = section.footer_distance = Mm(9)
-    section._sectPr.find(qn("w:docGrid")).addprevious(el("w:bidi"))
+    sect_pr = section._sectPr
+    if digits == "arabic":
+        sect_pr.find(qn("w:pgMar")).addnext(el("w:pgNumType", {"w:fmt": "hindiNumbers"}))
+    sect_pr.find(qn("w:docGrid")).addprevious(el("w:bidi"))
 
 
 def twips(value: int) -> Emu:

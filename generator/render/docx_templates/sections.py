@@ -9,7 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .wml import CHECKBOX, GREY, LINE, RULE, SHADE, TEXT_W, Element, Fmt, Look, Para, p, table, tag, tag_row, tc, tr
+from .wml import (
+    CHECKBOX,
+    GREY,
+    LINE,
+    RULE,
+    SHADE,
+    TEXT_W,
+    Element,
+    Fmt,
+    Look,
+    Para,
+    p,
+    table,
+    tag,
+    tag_row,
+    tc,
+    text_run,
+    tr,
+)
 
 SCALE_CELL = 1000
 """The width of one column of a rating scale (twips)."""
@@ -57,17 +75,29 @@ def label_cell(look: Look, var: str, width: int) -> Element:
 
 
 def value_cell(look: Look, var: str, width: int, span: int = 1) -> Element:
-    """The answer: the value, or check boxes before every option, or empty lines sized for handwriting."""
-    options = (
-        f"{{% for o in {var}.options %}}{CHECKBOX} {{{{ o.label }}}}"
-        "{% if not loop.last %}    {% endif %}{% endfor %}"
-    )
-    first = f"{{% if {var}.options %}}{options}{{% else %}}{{{{ {var}.value }}}}{{% endif %}}"
-    hand = Para(line=LINE)
+    """The answer: the value, or a bordered check box before every option, or lines sized for handwriting.
+
+    The option loop opens in the first run and closes in the last, so each option repeats the box run (a
+    run with a border, :data:`CHECKBOX`) and its label run; with no options the value fills the first run.
+    """
+    fmt = Fmt(size=look.size - 2)
+    hand = Para(line=LINE, dotted=True)
     return tc(
         width,
         [
-            p(look, first, Fmt(size=look.size - 2), hand),
+            p(
+                look,
+                f"{{% if {var}.options %}}{{% for o in {var}.options %}}",
+                fmt,
+                hand,
+                text_run(look, Fmt(size=fmt.size, boxed=True), CHECKBOX),
+                text_run(
+                    look,
+                    fmt,
+                    " {{ o.label }}{% if not loop.last %}    {% endif %}{% endfor %}"
+                    f"{{% else %}}{{{{ {var}.value }}}}{{% endif %}}",
+                ),
+            ),
             tag(look, f"{{%p for line in {var}.extra_lines %}}"),
             p(look, "", Fmt(size=look.size), hand),
             tag(look, "{%p endfor %}"),
@@ -159,7 +189,7 @@ def rating_table(look: Look, scale_size: int) -> Element:
                     valign="center",
                 ),
                 tc(SCALE_CELL, [tag(look, "{%tc for o in f.options %}")]),
-                tc(SCALE_CELL, [p(look, CHECKBOX, Fmt(size=look.size + 4), centred)], valign="center"),
+                tc(SCALE_CELL, [p(look, CHECKBOX, Fmt(size=look.size + 2, boxed=True), centred)], valign="center"),
                 tc(SCALE_CELL, [tag(look, "{%tc endfor %}")]),
                 height=LINE + 120,
             ),
@@ -177,6 +207,6 @@ def section_tables(look: Look, scale_size: int) -> list[Element]:
         tag(look, "{%p else %}"),
         fields_table(look),
         tag(look, "{%p endif %}"),
-        p(look, "", Fmt(size=8), Para(line=200, exact=True)),
+        p(look, "", Fmt(size=6), Para(line=140, exact=True)),
         tag(look, "{%p endfor %}"),
     ]

@@ -29,12 +29,19 @@ MARGIN_SIDE: Final = 1077
 MARGIN_TOP: Final = 2041
 MARGIN_BOTTOM: Final = 1191
 TEXT_W: Final = PAGE_W - 2 * MARGIN_SIDE
-LINE: Final = 360
-"""The height of one handwritten line (18 pt, 6.4 mm)."""
+CELL_MARGIN: Final = 85
+"""A table cell's left and right margin (twips)."""
+LINE: Final = 320
+"""The height of one handwritten line (16 pt, 5.6 mm): a one-page PDF form stays one page in Writer."""
 SHADE: Final = "E7EFEA"
 RULE: Final = "1F5F4A"
 GREY: Final = "404040"
-CHECKBOX: Final = "{% if o.selected %}☒{% else %}☐{% endif %}"
+BOX_EMPTY: Final = "\u00a0" * 4
+"""An empty check box's content: four no-break spaces, about the width of the tick (936 vs 912 units in Plex)."""
+TICK: Final = "✓"
+"""A ticked box's mark, as on the PDF; U+2713 is in the shipped IBM Plex Sans Arabic, so no fallback font."""
+CHECKBOX: Final = f"{{% if o.selected %}}{TICK}{{% else %}}{BOX_EMPTY}{{% endif %}}"
+"""The content of a check box run (:func:`box_run`): the box is the run's border, not a character."""
 
 
 def el(tag: str, attrs: dict[str, str] | None = None, *children: Element | None) -> Element:
@@ -65,6 +72,8 @@ class Fmt:
     bold: bool = False
     heading: bool = False
     color: str | None = None
+    boxed: bool = False
+    """A border around the run: how a check box is drawn (☐/☒ are not in the shipped fonts)."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +91,13 @@ class Para:
     keep_next: bool = False
     border_bottom: bool = False
     shade: str | None = None
+    dotted: bool = False
+    """A dotted line under the paragraph, and between it and the next dotted one: a write-in line (the room to
+    write by hand that the PDF draws), as wide as the cell in Word and in LibreOffice."""
 
 
 def rpr(look: Look, fmt: Fmt) -> Element:
-    """``w:rPr`` in schema order: rFonts, b, bCs, color, sz, szCs, rtl, cs, lang."""
+    """``w:rPr`` in schema order: rFonts, b, bCs, color, sz, szCs, bdr, rtl, cs, lang."""
     font = look.heading if fmt.heading else look.body
     return el(
         "w:rPr",
@@ -96,6 +108,7 @@ def rpr(look: Look, fmt: Fmt) -> Element:
         el("w:color", {"w:val": fmt.color}) if fmt.color else None,
         el("w:sz", {"w:val": str(fmt.size)}),
         el("w:szCs", {"w:val": str(fmt.size)}),
+        el("w:bdr", {"w:val": "single", "w:sz": "6", "w:space": "0", "w:color": "404040"}) if fmt.boxed else None,
         el("w:rtl"),
         el("w:cs"),
         el("w:lang", {"w:val": "ar-SA", "w:bidi": "ar-SA"}),
@@ -118,6 +131,9 @@ def ppr(look: Look, para: Para, fmt: Fmt) -> Element:
     border = None
     if para.border_bottom:
         border = el("w:pBdr", None, el("w:bottom", {"w:val": "single", "w:sz": "12", "w:space": "4", "w:color": RULE}))
+    elif para.dotted:
+        dots = {"w:val": "dotted", "w:sz": "6", "w:space": "1", "w:color": "808080"}
+        border = el("w:pBdr", None, el("w:bottom", dots), el("w:between", dots))
     return el(
         "w:pPr",
         None,
@@ -192,9 +208,9 @@ def table(widths: Sequence[int], rows: Iterable[Element], *, lines: bool = True)
             "w:tblCellMar",
             None,
             el("w:top", {"w:w": "40", "w:type": "dxa"}),
-            el("w:left", {"w:w": "85", "w:type": "dxa"}),
+            el("w:left", {"w:w": str(CELL_MARGIN), "w:type": "dxa"}),
             el("w:bottom", {"w:w": "40", "w:type": "dxa"}),
-            el("w:right", {"w:w": "85", "w:type": "dxa"}),
+            el("w:right", {"w:w": str(CELL_MARGIN), "w:type": "dxa"}),
         ),
         el(
             "w:tblLook",
