@@ -539,6 +539,14 @@ def test_no_stylesWithEffects_and_the_templates_stay_small() -> None:
         assert rest < 100_000, (template.name, rest)  # the embedded fonts aside
 
 
+def test_a_date_is_one_unit_held_to_its_corresponding_date(project: Project, renderer: DocxRenderer) -> None:
+    texts = paragraph_texts(xml_parts(renderer.render(filled_view(project, "acknowledgment")))["word/document.xml"])
+    body = next(text for text in texts if REFERENCE in text and "الموافق" in text)
+    lrm = "\u200e"
+    assert f"{lrm}١٤/٠٦/١٤٤٨هـ{lrm}\u00a0الموافق\u00a0{lrm}٢٤/١١/٢٠٢٦م{lrm}" in body
+    assert LRI not in body.split(REFERENCE)[1]  # the reference stays isolated, the dates need no isolate
+
+
 def test_page_numbers_count_in_the_policys_digits(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
     assert project.policy.settings.digits == "arabic"
     with zipfile.ZipFile(io.BytesIO(rendered["application", "filled"])) as archive:
@@ -603,3 +611,13 @@ def test_writer_prints_every_document_on_the_pages_of_its_pdf_with_the_shipped_f
     assert TICK in text and REFERENCE in text
     reader = PdfReader(tmp_path / "acknowledgment-filled.pdf")
     assert REFERENCE in reader.pages[0].extract_text()
+    # every date whole on one line, and a space between «هـ» and «الموافق» (none at all before: «١٤٤٨هـالموافق»)
+    lines = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "acknowledgment-filled.pdf"), "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout.splitlines()
+    corresponding = project.policy.labels.corresponding
+    for hijri in ("١٤/٠٦/١٤٤٨", "٢٨/٠٦/١٤٤٨"):  # issue date, earliest reply
+        assert any(hijri in line for line in lines), hijri
+    assert sum(f"هـ {corresponding} " in line for line in lines) >= 3
+    assert not any(f"هـ{corresponding}" in line for line in lines)

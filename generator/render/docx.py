@@ -89,6 +89,35 @@ def qr_png(reference: str) -> bytes:
 # --------------------------------------------------------------------------------------------- context
 
 
+_LRM = "\u200e"
+_WORD_JOINER = "\u2060"
+_ISOLATED_DATE = re.compile(
+    "\u2066([0-9\u0660-\u0669]{1,4}(?:/\u2060?[0-9\u0660-\u0669]{1,4}){2}(?:هـ|م)?)\u2069"
+)
+
+
+def whole_dates(text: str, corresponding: str) -> str:
+    """Dates as one unbreakable unit in a word processor: LibreOffice Writer breaks a date isolated in LRI…PDI
+    after its «/» despite word joiners, and shrinks the space after PDI to nothing («١٤٤٨هـالموافق»). A
+    numeric date needs no isolate (digits and «/» keep their order in a right-to-left line), so it is marked
+    with LRM on both sides instead, and «الموافق» between two dates is held to them by no-break spaces."""
+    if "\u2066" not in text:
+        return text
+    text = _ISOLATED_DATE.sub(lambda m: _LRM + m.group(1).replace(_WORD_JOINER, "") + _LRM, text)
+    return text.replace(f"{_LRM} {corresponding} {_LRM}", f"{_LRM}\u00a0{corresponding}\u00a0{_LRM}")
+
+
+def _whole_dates_in(value: Any, corresponding: str) -> Any:
+    """:func:`whole_dates` over every string of the context."""
+    if isinstance(value, str):
+        return whole_dates(value, corresponding)
+    if isinstance(value, dict):
+        return {key: _whole_dates_in(item, corresponding) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_dates_in(item, corresponding) for item in value]
+    return value
+
+
 def _text(value: Any) -> str:
     """A display value (str, Isolated, Mixed or None) as plain text with its left-to-right parts isolated."""
     if value is None:
@@ -218,7 +247,7 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
             "after": _gendered_label(labels.honorific_m, labels.honorific_f, view.gender),
         }
     body = [view.wording(text, "text") for text in document.body]
-    return {
+    context = {
         "blank": view.blank,
         "labels": policy.labels.model_dump(),
         "association": {key: _text(value) for key, value in association.items()},
@@ -248,6 +277,7 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
         "sections": _sections(view),
         "footer_note": view.wording(document.footer_note, "text"),
     }
+    return dict(_whole_dates_in(context, policy.labels.corresponding))
 
 
 # --------------------------------------------------------------------------------------------- the fast path
