@@ -15,7 +15,7 @@ from generator.config.project import load_project
 from generator.config.schema import schemas
 from generator.config.yamlio import parse_yaml
 from generator.content.records import validate_record
-from tests.project_fixture import ROOT, copy_project, edit
+from tests.project_fixture import ROOT, copy_project, edit, line_of
 
 POLICY = str(ROOT / "policies" / "policy.yml")
 
@@ -35,13 +35,41 @@ def test_check_passes_on_the_shipped_policy() -> None:
 def test_check_lists_every_error_and_exits_2(tmp_path: Path) -> None:
     policy = copy_project(tmp_path)
     edit(policy, "  calendar: hijri", "  calender: hijri")
-    edit(policy.parent.parent / "forms" / "application.yml", "list: periods", "list: period")
+    edit(policy, "  digits: arabic", "  digits: roman")
     status, out, err = run("check", "--policy", str(policy))
-    assert status == 2
-    assert out == ""
+    assert (status, out) == (2, "")
     lines = err.splitlines()
     assert lines[0] == "the policy is not valid:"
-    assert "settings.calender: unknown key 'calender'; did you mean 'calendar'?" in lines[1]
+    assert len(lines) == 3, err
+    calendar_line, digits_line = line_of(policy, "calender:"), line_of(policy, "digits: roman")
+    assert any(
+        line.startswith(f"{policy}:{calendar_line}:3: settings.calender: unknown key 'calender'; did you mean 'calendar'?")
+        for line in lines[1:]
+    ), err
+    assert f"{policy}:{digits_line}:11: settings.digits: expected one of 'arabic' or 'latin', but got 'roman'" in lines[1:]
+
+
+def test_check_lists_the_errors_of_every_form_file(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path)
+    forms = tmp_path / "forms"
+    edit(forms / "application.yml", "list: periods", "list: period")
+    edit(forms / "declaration.yml", "closing:", "closeing:")
+    status, out, err = run("check", "--policy", str(policy))
+    assert (status, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0] == "the project is not valid:"
+    assert len(lines) == 3, err
+    period = line_of(forms / "application.yml", "list: period")
+    assert any(
+        line.startswith(f"{forms / 'application.yml'}:{period}:")
+        and line.endswith(".list: unknown policy list 'period'; did you mean 'periods'?")
+        for line in lines[1:]
+    ), err
+    closing = line_of(forms / "declaration.yml", "closeing:")
+    assert any(
+        line.startswith(f"{forms / 'declaration.yml'}:{closing}:1: closeing: unknown key 'closeing'; did you mean 'closing'?")
+        for line in lines[1:]
+    ), err
 
 
 def test_missing_policy_exits_2(tmp_path: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
 import zipfile
 from datetime import date
@@ -24,6 +22,7 @@ from generator.content.text import LRI, PDI
 from generator.errors import ProjectError
 from generator.render.docx import QR_PICTURE, CompiledTemplate, DocxRenderer, docx_context, qr_png, whole_dates
 from generator.render.docx_templates.wml import BOX_EMPTY, TICK
+from tests.needs import SOFFICE, require
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -559,16 +558,12 @@ def test_page_numbers_count_in_the_policys_digits(project: Project, rendered: di
 # --------------------------------------------------------------------------------------------- LibreOffice
 
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 SHIPPED_FONTS = {"IBMPlexSansArabic-Regular", "IBMPlexSansArabic-Bold", "Amiri-Regular", "Amiri-Bold"}
 
 
 def writer_pdfs(tmp_path: Path, files: list[Path]) -> None:
     """Every DOCX converted to PDF by LibreOffice Writer, headless, in a profile of its own."""
-    if SOFFICE is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    require(SOFFICE is not None, "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
     command = [
         str(SOFFICE), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
         "--outdir", str(tmp_path), *map(str, files),

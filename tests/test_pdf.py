@@ -213,10 +213,30 @@ def test_filled_forms_tick_the_chosen_options(renderer: PdfRenderer, filled_view
     assert html.count('class="box checked"') == 1 + 1 + 1 + 3 + 1 + 1 + 1 + 2 + 1  # choices and days, attachments
 
 
-def test_no_justified_text_and_the_page_is_a4() -> None:
-    css = (ROOT / "templates" / "css" / "print.css").read_text(encoding="utf-8")
-    assert "justify" not in css
-    assert "size: A4" in css
+def test_every_page_is_a4(blank_pdfs: dict[str, bytes], filled_pdfs: dict[str, bytes]) -> None:
+    """A4 is 210 x 297 mm, 595.28 x 841.89 pt: the media box of every page of every document, blank and filled."""
+    for name, pdf in every_pdf(blank_pdfs, filled_pdfs):
+        for number, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, 1):
+            box = page.mediabox
+            assert (float(box.left), float(box.bottom)) == (0, 0), f"{name} p.{number}"
+            assert float(box.width) == pytest.approx(595.28, abs=0.5), f"{name} p.{number}"
+            assert float(box.height) == pytest.approx(841.89, abs=0.5), f"{name} p.{number}"
+
+
+def test_no_text_is_justified(
+    project: Project, renderer: PdfRenderer, filled_views: dict[str, DocumentView]
+) -> None:
+    """Justified Arabic stretches words apart: no laid-out box of any document, blank or filled, is justified."""
+    views = [*filled_views.values(), *(build_view(doc, project.policy, None) for doc in project.documents.values())]
+    for view in views:
+        layout = renderer.engine.document(renderer.html(view))
+        aligns = {
+            (box.style["text_align_all"], box.style["text_align_last"])
+            for page in layout.pages
+            for box in page._page_box.descendants()
+        }
+        assert aligns, view.document.id
+        assert not [pair for pair in aligns if "justify" in pair], view.document.id
 
 
 def test_half_width_fields_pair_up_and_ratings_form_one_grid(project: Project) -> None:

@@ -8,15 +8,19 @@ and compares words (letters normalised) for what each item says.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from generator.config.project import load_project
+from tests.needs import SEED_NAME, require, seed_dir
 from tests.project_fixture import ROOT
 
-SEED = ROOT.parent / "shared" / "seed" / "beneficiary-relations-policy.ar.txt"
-pytestmark = pytest.mark.skipif(not SEED.is_file(), reason=f"the seed policy is not beside the repository ({SEED})")
+SEED = seed_dir() / SEED_NAME
+
+
+@pytest.fixture(autouse=True)
+def seed_present() -> None:
+    require(SEED.is_file(), f"the seed policy is not beside the repository ({SEED})")
 
 _DIACRITICS = re.compile(r"[\u064b-\u0652\u0640]")
 _STOP = {"في", "من", "على", "الى", "عن", "او", "مع", "ما", "لا", "التي", "الذي", "ذلك", "خلال", "بما", "وذلك"}
@@ -113,6 +117,3 @@ def test_placeholders_are_obvious(policy) -> None:  # type: ignore[no-untyped-de
     assert a.email.endswith("example.org")
     assert all(s.name.startswith("[") for s in policy.signatories.values())
 
-
-def test_seed_path_is_the_shared_one() -> None:
-    assert Path(SEED).name == "beneficiary-relations-policy.ar.txt"
