@@ -1,4 +1,4 @@
-"""A copy of the shipped project in a temporary folder, for tests that break it on purpose."""
+"""The projects tests use: a copy of the shipped project to break on purpose, and the tiny fixture project."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "fixtures" / "tiny" / "policies" / "policy.yml"
+"""A tiny project (one form, one letter, one register) for tests of mechanisms; the shipped policy keeps its own."""
 
 
 def copy_project(dest: Path) -> Path:

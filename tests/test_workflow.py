@@ -16,12 +16,13 @@ from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from generator.cli.main import main
-from generator.config.project import load_project
 from generator.registers import open_register, read_register
-from tests.project_fixture import ROOT
+from tests.project_fixture import ROOT, TINY
 
-POLICY = str(ROOT / "policies" / "policy.yml")
-PROJECT = load_project(POLICY)
+POLICY = str(TINY)
+"""Issue and merge are tested on the tiny fixture project: rewording the shipped forms breaks none of them."""
+SHIPPED = str(ROOT / "policies" / "policy.yml")
+"""Decide needs the shipped decision letters and outgoing register."""
 TODAY = date(2026, 11, 30)  # 20 Jumada al-Akhirah 1448: every test here runs on this day (WATHIQA_TODAY)
 
 
@@ -37,8 +38,8 @@ def run(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def example_file(tmp_path: Path, doc_id: str = "application", **changes: str) -> Path:
-    status, text, _ = run("example", doc_id, "--policy", POLICY)
+def example_file(tmp_path: Path, doc_id: str = "application", *, policy: str = POLICY, **changes: str) -> Path:
+    status, text, _ = run("example", doc_id, "--policy", policy)
     assert status == 0
     for key, value in changes.items():
         text = re.sub(rf"(?m)^{key}: .*$", f'{key}: "{value}"', text)
@@ -64,7 +65,7 @@ def test_issue_application_produces_every_file_and_one_row(tmp_path: Path) -> No
     assert reference == "REQ-1448-00001"
     assert Path(folder) == out / "cases" / reference
     names = sorted(p.name for p in Path(folder).iterdir())
-    assert names == sorted([f"{d}.{s}" for d in ("application", "declaration", "acknowledgment") for s in ("pdf", "docx")]
+    assert names == sorted([f"{d}.{s}" for d in ("application", "acknowledgment") for s in ("pdf", "docx")]
                            + ["case.json", "record.json"])
     _, rows = read_register(out / "registers" / "requests.xlsx")
     assert len(rows) == 1
@@ -216,14 +217,14 @@ def _decide_in_excel(register: Path, decisions: dict[str, tuple[str, str | None]
 
 def test_decide_sends_each_letter_once(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    data = example_file(tmp_path)
+    data = example_file(tmp_path, policy=SHIPPED)
     refs = []
     for _ in range(3):
-        status, printed, _ = run("issue", "application", "--data", str(data), "--out", str(out), "--policy", POLICY)
+        status, printed, _ = run("issue", "application", "--data", str(data), "--out", str(out), "--policy", SHIPPED)
         refs.append(printed.split()[0])
     register = out / "registers" / "requests.xlsx"
     _decide_in_excel(register, {refs[0]: ("قبول", None), refs[1]: ("اعتذار", "وجود حلقة أو دار قريبة تغطي الحي")})
-    status, printed, err = run("decide", "--out", str(out), "--policy", POLICY)
+    status, printed, err = run("decide", "--out", str(out), "--policy", SHIPPED)
     assert status == 0, err
     _, outgoing = read_register(out / "registers" / "outgoing.xlsx")
     assert len(outgoing) == 2
@@ -242,7 +243,7 @@ def test_decide_sends_each_letter_once(tmp_path: Path) -> None:
     assert len(reject_text) == 1 and refs[1] in reject_text[0]
 
     before = snapshot(out / "registers")
-    status, printed, _ = run("decide", "--out", str(out), "--policy", POLICY)
+    status, printed, _ = run("decide", "--out", str(out), "--policy", SHIPPED)
     assert status == 0
     assert printed.strip() == "لا توجد قرارات جديدة تحتاج إلى خطابات"
     assert {k: v for k, v in snapshot(out / "registers").items() if "backups" not in k} == \
@@ -251,12 +252,12 @@ def test_decide_sends_each_letter_once(tmp_path: Path) -> None:
 
 def test_decide_refuses_a_rejection_without_reason(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    status, printed, _ = run("issue", "application", "--data", str(example_file(tmp_path)), "--out", str(out),
-                             "--policy", POLICY)
+    status, printed, _ = run("issue", "application", "--data", str(example_file(tmp_path, policy=SHIPPED)), "--out", str(out),
+                             "--policy", SHIPPED)
     ref = printed.split()[0]
     _decide_in_excel(out / "registers" / "requests.xlsx", {ref: ("اعتذار", None)})
     before = snapshot(out)
-    status, _, err = run("decide", "--out", str(out), "--policy", POLICY)
+    status, _, err = run("decide", "--out", str(out), "--policy", SHIPPED)
     assert status == 2
     assert "«سبب الاعتذار»: هذا الحقل مطلوب" in err
     assert snapshot(out) == before
