@@ -70,7 +70,7 @@ def test_the_same_clock_gives_the_same_bytes(runs: dict[str, dict[str, bytes]]) 
     first = runs["first"]
     assert sorted(first) == sorted([
         "blank/acknowledgment.docx", "blank/acknowledgment.pdf", "blank/application.docx", "blank/application.pdf",
-        "blank/requests.xlsx",
+        "blank/policy.pdf", "blank/requests.xlsx",
         "cases/REQ-1448-00001/acknowledgment.docx", "cases/REQ-1448-00001/acknowledgment.pdf",
         "cases/REQ-1448-00001/application.docx", "cases/REQ-1448-00001/application.pdf",
         "cases/REQ-1448-00001/record.json", "registers/requests.xlsx",
