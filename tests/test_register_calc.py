@@ -22,10 +22,10 @@ from generator.registers import lock as lock_module
 from generator.registers.lists import refresh_lists
 from generator.registers.sheet import without_cached_results
 from generator.render.xlsx import build_register
+from tests.needs import SOFFICE, require
 from tests.project_fixture import ROOT
 from tests.xlsx_fixtures import members
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 RED = "FFFF0000"
 
 
@@ -99,10 +99,7 @@ def test_formula_results_are_dropped_and_formulas_kept() -> None:
 
 def calc_saves(path: Path, tmp_path: Path) -> Path:
     """Open ``path`` in LibreOffice Calc and save it as .xlsx, as an archivist would; returns the saved copy."""
-    if SOFFICE is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice Calc is required in CI: apt-get install libreoffice-calc-nogui")
-        pytest.skip("LibreOffice Calc (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    require(SOFFICE is not None, "LibreOffice Calc (soffice) is not installed: apt-get install libreoffice-calc-nogui")
     out = tmp_path / f"calc-{time.monotonic_ns()}"
     command = [
         str(SOFFICE), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",

@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from generator.content.validate import MSG_NATIONAL_ID_CHECK
+from tests.needs import require
 from tests.project_fixture import ROOT
 from tests.web_helpers import make_app
 
@@ -39,11 +40,7 @@ def screenshots(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    if not Path(CHROMIUM).exists():
-        message = f"Debian's chromium is not installed at {CHROMIUM} (make setup installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(Path(CHROMIUM).exists(), f"Debian's chromium is not installed at {CHROMIUM} (make setup installs it)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
 
