@@ -287,3 +287,18 @@ def test_registers_are_only_read(project: Project, out_dir: Path) -> None:
     report_figures(project, out_dir, parse_period("1448-06"), today=TODAY)
     assert {p.name: p.read_bytes() for p in (out_dir / "registers").glob("*.xlsx")} == before
     assert not list((out_dir / "registers").glob("*.lock"))
+
+
+def test_only_the_columns_the_report_reads_are_decoded(project: Project, out_dir: Path) -> None:
+    from generator.registers import read_register
+    from generator.reports.compute import wanted_labels
+
+    path = out_dir / "registers" / "requests.xlsx"
+    header, whole = read_register(path, sheet=project.registers["requests"].sheet)
+    labels = wanted_labels(project, "requests")
+    assert "رقم الجوال" not in labels and "القرار" in labels
+    narrow_header, narrow = read_register(path, sheet=project.registers["requests"].sheet, labels=labels)
+    assert narrow_header == header
+    assert [r.number for r in narrow] == [r.number for r in whole]
+    assert all(set(r.values) == set(labels) for r in narrow)
+    assert [{k: r.values[k] for k in labels} for r in whole] == [r.values for r in narrow]

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -518,8 +518,11 @@ def open_register(
         transaction._commit(backups)
 
 
-def read_register(path: str | os.PathLike[str], *, sheet: str | None = None) -> tuple[list[str], list[Row]]:
+def read_register(
+    path: str | os.PathLike[str], *, sheet: str | None = None, labels: Collection[str] | None = None
+) -> tuple[list[str], list[Row]]:
     """Header and rows without taking the lock: readers never wait, and ``os.replace`` gives them a whole
-    file, the old or the new."""
-    transaction = RegisterTransaction(Workbook.load(Path(path), sheet))
-    return transaction.header(), transaction.rows()
+    file, the old or the new. With ``labels``, rows hold only those columns (the header is still whole)."""
+    book = Workbook.load(Path(path), sheet)
+    transaction = RegisterTransaction(book)
+    return transaction.header(), book.rows(labels)

@@ -14,6 +14,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,8 +236,13 @@ class Workbook:
             cols.setdefault(label, col)  # a repeated label means the first column with it
         return cols
 
-    def rows(self) -> list[Row]:
+    def rows(self, labels: Collection[str] | None = None) -> list[Row]:
+        """Every non-empty row; with ``labels``, only those columns are decoded (a reader that needs a few
+        columns of a wide register skips the rest)."""
         header = self.header_map()
+        if labels is not None:
+            wanted = set(labels)
+            header = {col: label for col, label in header.items() if label in wanted}
         out = []
         for number, cells in self.sheet.all_rows():
             if number < 2:

@@ -18,7 +18,7 @@ from ..content.text import today as default_today
 from ..errors import OutputError, UsageError
 from ..registers import RegisterError, Row, read_register
 from ..workflow.folders import ensure_writable_dir, staged_dir
-from .compute import REGISTERS, PendingRow, Report, compute_report
+from .compute import REGISTERS, PendingRow, Report, compute_report, wanted_labels
 from .periods import Period, current_period, parse_period, period_between
 from .view import ReportView, build_report_view
 from .wording import Wording, load_wording
@@ -60,7 +60,7 @@ def read_registers(project: Project, out_dir: Path, wording: Wording) -> dict[st
         if not path.is_file():
             raise OutputError(wording.report.missing_register.format(title=register.title, path=path))
         try:
-            _, rows[register_id] = read_register(path, sheet=register.sheet)
+            _, rows[register_id] = read_register(path, sheet=register.sheet, labels=wanted_labels(project, register_id))
         except RegisterError as err:
             raise OutputError(f"{path}: cannot read the register: {err}") from err
         log.info("read %d rows of %s", len(rows[register_id]), path)
