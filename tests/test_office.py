@@ -443,3 +443,33 @@ def test_the_report_counts_rows_still_waiting_in_the_journal(tmp_path: Path, rec
     report = report_figures(PROJECT, out, today=TODAY)[0]
     assert report.current.pending == {"requests": 1}
     assert report.current.requests.received == 1
+
+
+def test_a_decision_waiting_for_an_open_register_shows_as_decided_everywhere(
+    tmp_path: Path, record: dict[str, object]
+) -> None:
+    """The archivist decides while a colleague has the requests register open: the register page, `register
+    show` and the report see the decision at once, marked pending, and the request leaves the awaiting list."""
+    from generator.reports.pipeline import report_figures
+
+    out = tmp_path / "out"
+    api.build_kit(PROJECT, out, only=list(PROJECT.registers))
+    first, second = issue(record, out), issue(record, out)
+    owner = open_in_excel(out / "registers" / "requests.xlsx")
+    recorded = api.record_decision(PROJECT, out, first.reference, "accepted")
+    assert recorded.pending
+    table = api.read_register(PROJECT, "requests", out)
+    rows = {r.values["reference"]: r for r in table.rows}
+    assert rows[first.reference].values["decision"] == "accepted" and rows[first.reference].pending
+    assert rows[first.reference].number == 2  # still the row it is on the sheet
+    assert rows[second.reference].values.get("decision") is None and not rows[second.reference].pending
+    report = report_figures(PROJECT, out, today=TODAY)[0].current.requests
+    assert (report.accepted, report.awaiting) == (1, 1)
+    assert [w.reference for w in report.oldest] == [second.reference]
+    status, printed, _ = run("register", "show", "requests", "--out", str(out))
+    assert status == 0 and "1 pending" in printed
+    owner.unlink()
+    status, _, err = run("register", "sync", "--out", str(out))
+    assert status == 0, err
+    rows = {r.values["reference"]: r for r in api.read_register(PROJECT, "requests", out).rows}
+    assert rows[first.reference].values["decision"] == "accepted" and not rows[first.reference].pending

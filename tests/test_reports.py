@@ -273,6 +273,24 @@ def test_pending_journal_rows_are_counted_and_marked(project: Project, out_dir: 
     assert waiting["REQ-1448-00013"].pending and waiting["REQ-1448-00013"].days == 7
 
 
+def test_a_decision_waiting_in_the_journal_is_counted_and_marked(project: Project, tmp_path: Path) -> None:
+    """A decision recorded while the requests register was open in Excel counts before it reaches the file."""
+    from generator.office import journal
+    from generator.office.db import OfficeDB
+    from generator.registers.rows import cells_for
+
+    write_registers(project, tmp_path)
+    cells = cells_for(project, "requests", {"decision": "accepted", "decision_date": date(2026, 12, 1)})
+    with OfficeDB(tmp_path).write() as conn:
+        journal.add(conn, "requests", "update", "REQ-1448-00003#decision", cells, target="REQ-1448-00003",
+                    state="ready")  # fmt: skip
+    report = report_figures(project, tmp_path, parse_period("1448-06"), today=TODAY)[0]
+    cur = report.current.requests
+    assert (cur.accepted, cur.rejected, cur.awaiting) == (2, 1, 2)
+    assert "REQ-1448-00003" not in {w.reference for w in cur.oldest}
+    assert report.current.pending == {"requests": 1}
+
+
 def test_a_missing_register_is_named(project: Project, tmp_path: Path) -> None:
     paths = write_registers(project, tmp_path, {})
     paths["satisfaction"].unlink()

@@ -107,11 +107,16 @@ class PendingRow:
     """A register row waiting in the office database's journal (the register was open in Excel).
 
     The office database hands these over as ``(register_id, values by column label)``; they are counted like
-    written rows, and marked.
+    written rows, and marked. A waiting *update* (a decision or a reply recorded while the register was open)
+    names the row it changes by its reference in ``target``, and ``values`` holds only the cells it sets.
     """
 
     register_id: str
     values: Mapping[str, CellValue]
+    target: str | None = None
+    """The reference of the row a waiting update changes; None for a waiting new row."""
+    row: int | None = None
+    """The sheet row a waiting update was laid over (set by :func:`with_updates`)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,30 @@ def _reference(values: Mapping[str, CellValue], columns: Sequence[RegisterColumn
     return ""
 
 
+def with_updates(
+    register_id: str,
+    rows: Iterable[Row | PendingRow],
+    updates: Sequence[PendingRow],
+    columns: Sequence[RegisterColumn],
+) -> list[Row | PendingRow]:
+    """``rows`` with the waiting updates laid over the rows they target, oldest first; a changed row is pending."""
+    changes: dict[str, dict[str, CellValue]] = {}
+    for update in updates:
+        if update.target is not None:
+            changes.setdefault(update.target, {}).update(update.values)
+    if not changes:
+        return list(rows)
+    result: list[Row | PendingRow] = []
+    for row in rows:
+        change = changes.get(_reference(row.values, columns))
+        if change is None:
+            result.append(row)
+            continue
+        number = row.row if isinstance(row, PendingRow) else row.number
+        result.append(PendingRow(register_id, {**row.values, **change}, row=number))
+    return result
+
+
 def entries(
     project: Project,
     register_id: str,
@@ -186,7 +215,7 @@ def entries(
     bad: list[Uncounted] = []
     for row in rows:
         pending = isinstance(row, PendingRow)
-        number = None if isinstance(row, PendingRow) else row.number
+        number = row.row if isinstance(row, PendingRow) else row.number
         values = {label: row.values.get(label) for label in labels}
         record, issues = check_row(project, register_id, values)
         day = next((record[c] for c in date_ids if isinstance(record.get(c), date)), None)
@@ -382,8 +411,8 @@ def compute_report(
 ) -> Report:
     """The figures of ``period`` and of the period before it, from the rows of every register in :data:`REGISTERS`.
 
-    ``registers`` maps a register id to its rows (as ``read_register`` gives them). ``pending`` are rows the
-    office database holds for registers that were open in Excel; they are counted and marked.
+    ``registers`` maps a register id to its rows (as ``read_register`` gives them). ``pending`` are rows and
+    updates the office database holds for registers that were open in Excel; they are counted and marked.
     ``missing_date_ar`` is the reason given for a row without a date (wording comes from YAML).
     """
     project = _reading(project)
@@ -392,8 +421,10 @@ def compute_report(
     uncounted: list[Uncounted] = []
     read: dict[str, int] = {}
     for register_id in REGISTERS:
-        waiting = [p for p in pending if p.register_id == register_id]
-        rows: list[Row | PendingRow] = [*registers.get(register_id, ()), *waiting]
+        waiting = [p for p in pending if p.register_id == register_id and p.target is None]
+        updates = [p for p in pending if p.register_id == register_id and p.target is not None]
+        columns = project.register_columns(register_id)
+        rows = with_updates(register_id, [*registers.get(register_id, ()), *waiting], updates, columns)
         read[register_id] = len(rows)
         good, bad = entries(project, register_id, rows, missing_date_ar=missing_date_ar)
         counted[register_id] = good

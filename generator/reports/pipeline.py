@@ -68,14 +68,15 @@ def read_registers(project: Project, out_dir: Path, wording: Wording) -> dict[st
 
 
 def journal_rows(out_dir: Path) -> list[PendingRow]:
-    """The rows the office database's journal still holds for their registers (a register open in Excel)."""
+    """The rows and row updates the office database's journal still holds for their registers (a register open
+    in Excel), oldest first."""
     from ..office import journal
     from ..office.db import OfficeDB
 
     return [
-        PendingRow(entry.register, entry.cells)
+        PendingRow(entry.register, entry.cells, target=entry.target if entry.op == "update" else None)
         for entry in journal.open_entries(OfficeDB(out_dir))
-        if entry.op == "append" and entry.state == "ready"
+        if entry.state == "ready"
     ]
 
 

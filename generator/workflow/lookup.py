@@ -1,7 +1,8 @@
 """Reading a register as records: what `wathiqa register show` prints and the office app's register page shows.
 
 Reads the workbook without taking its lock (the engine swaps whole files in, so a reader sees the old or the new
-version, never half of one), then adds the rows still waiting in the journal, marked as pending.
+version, never half of one), then adds the rows still waiting in the journal and lays the waiting updates (a
+decision, a reply) over the rows they change, both marked as pending.
 """
 
 from __future__ import annotations
@@ -103,11 +104,23 @@ def read_register_table(
         _, rows = read_register(path, sheet=register.sheet)
     except RegisterError as err:
         raise OutputError(f"cannot read the register: {err}") from err
-    records = [RegisterRecord(r.number, dict(r.values), check_row(project, register_id, r.values)[0]) for r in rows]
-    for entry in journal.open_entries(OfficeDB(out_dir), register_id):
-        if entry.op == "append" and entry.state == "ready":
-            values = check_row(project, register_id, entry.cells)[0]
-            records.append(RegisterRecord(None, dict(entry.cells), values, True, entry.last_error or ""))
+    waiting = [e for e in journal.open_entries(OfficeDB(out_dir), register_id) if e.state == "ready"]
+    found: list[tuple[int | None, dict[str, CellValue], bool, str]] = [
+        (r.number, dict(r.values), False, "") for r in rows
+    ]
+    found += [(None, dict(e.cells), True, e.last_error or "") for e in waiting if e.op == "append"]
+    changes: dict[str, list[journal.Entry]] = {}
+    for entry in waiting:
+        if entry.op == "update":
+            changes.setdefault(entry.target, []).append(entry)
+    reference = next((c.label for c in columns if c.type == "reference"), None)
+    records = []
+    for number, cells, pending, reason in found:
+        for change in changes.get(str(cells.get(reference or "") or ""), ()):
+            cells.update(change.cells)
+            pending, reason = True, reason or change.last_error or ""
+        values = check_row(project, register_id, cells)[0]
+        records.append(RegisterRecord(number, cells, values, pending, reason))
     if wanted is not None:
         column_id = _status_column(columns).id
         records = [r for r in records if r.values.get(column_id) == wanted]
