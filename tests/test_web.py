@@ -73,7 +73,10 @@ def test_every_page_is_arabic_right_to_left(client: FlaskClient, url: str, headi
 
 def test_form_is_drawn_from_the_document_yaml(client: FlaskClient) -> None:
     page = text(client.get("/documents/application/new"))
-    inputs = DOC.input_fields()
+    # the decision is the archivist's, on the decisions page after the waiting period, not the clerk's at intake
+    assert 'name="decision"' not in page and "القرار</" not in page
+    inputs = [f for f in DOC.input_fields() if f.id != "decision"]
+    assert len(inputs) == len(DOC.input_fields()) - 1
     for f in inputs:
         assert f'name="{f.id}"' in page, f.id
         assert f.label in page
@@ -88,6 +91,7 @@ def test_form_is_drawn_from_the_document_yaml(client: FlaskClient) -> None:
         assert f'type="radio" name="gender" value="{item.id}"> {item.label}' in page
     days = PROJECT.policy.lists["weekdays"].items
     assert page.count('type="checkbox" name="days"') == len(days)
+    assert 'name="received_by"' in page  # the office-use fields a clerk does fill stay
     required = [f for f in inputs if f.required]
     assert page.count('aria-required="true"') == len(required)
     # sections in the document's order

@@ -16,9 +16,19 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ..config.model import Document, FieldDef, Policy
+from ..config.project import Project
 from ..content.text import format_dual
 
-__all__ = ["FormField", "FormSection", "FormValues", "display_value", "form_sections", "read_form", "record_input"]
+__all__ = [
+    "FormField",
+    "FormSection",
+    "FormValues",
+    "decided_later",
+    "display_value",
+    "form_sections",
+    "read_form",
+    "record_input",
+]
 
 FormValues = dict[str, str | list[str]]
 
@@ -59,8 +69,18 @@ def _options(field_def: FieldDef, policy: Policy) -> list[tuple[str, str]]:
     return [(item.id, item.label) for item in policy.lists[field_def.list].items]
 
 
-def _input_sections(document: Document) -> list[tuple[str, str, list[FieldDef]]]:
-    inputs = {f.id for f in document.input_fields()}
+def decided_later(project: Project, document: Document) -> frozenset[str]:
+    """Fields of ``document`` that hold the decision its register's rows wait for (the application's «القرار»):
+    the archivist fills them on the decisions page, after the waiting period, never the clerk at intake."""
+    return frozenset(
+        d.answers.column
+        for d in project.documents.values()
+        if d.answers is not None and document.register_id is not None and d.answers.register_id == document.register_id
+    )
+
+
+def _input_sections(document: Document, skip: frozenset[str]) -> list[tuple[str, str, list[FieldDef]]]:
+    inputs = {f.id for f in document.input_fields() if f.id not in skip}
     sections: list[tuple[str, str, list[FieldDef]]] = []
     loose = [f for f in document.fields if f.id in inputs]
     if loose:
@@ -73,11 +93,17 @@ def _input_sections(document: Document) -> list[tuple[str, str, list[FieldDef]]]
 
 
 def form_sections(
-    document: Document, policy: Policy, values: Mapping[str, str | list[str]], errors: Mapping[str, str]
+    document: Document,
+    policy: Policy,
+    values: Mapping[str, str | list[str]],
+    errors: Mapping[str, str],
+    *,
+    skip: frozenset[str] = frozenset(),
 ) -> list[FormSection]:
-    """The form's sections in the document's order, each with its input fields, values and messages."""
+    """The form's sections in the document's order, each with its input fields (less ``skip``), values and
+    messages."""
     result: list[FormSection] = []
-    for section_id, title, field_defs in _input_sections(document):
+    for section_id, title, field_defs in _input_sections(document, skip):
         fields = [
             FormField(
                 id=f.id,
@@ -97,10 +123,13 @@ def form_sections(
     return result
 
 
-def read_form(document: Document, form: MultiDict[str, str]) -> FormValues:
-    """The document's input fields as the browser sent them; other names (csrf_token, buttons) are left out."""
+def read_form(document: Document, form: MultiDict[str, str], *, skip: frozenset[str] = frozenset()) -> FormValues:
+    """The document's input fields (less ``skip``) as the browser sent them; other names (csrf_token, buttons)
+    are left out."""
     values: FormValues = {}
     for f in document.input_fields():
+        if f.id in skip:
+            continue
         if f.type in MULTI:
             ticked = [v for v in form.getlist(f.id) if v.strip()]
             if ticked:

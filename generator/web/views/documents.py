@@ -15,7 +15,7 @@ from ...errors import DataError, InputError
 from ...office.drafts import delete_draft as remove_draft
 from ...office.drafts import get_draft, list_drafts, save_draft
 from .. import messages
-from ..fields import FormValues, form_sections, read_form, record_input
+from ..fields import FormValues, decided_later, form_sections, read_form, record_input
 from ..state import office
 from .common import actor, audit, entry_of, send_entry
 
@@ -81,11 +81,12 @@ def _form_page(
     problem: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    policy = office().project.policy
+    project = office().project
+    policy = project.policy
     page = render_template(
         "form.html",
         document=document,
-        sections=form_sections(document, policy, values, errors),
+        sections=form_sections(document, policy, values, errors, skip=decided_later(project, document)),
         error_count=len(errors),
         draft_id=draft_id,
         problem=problem,
@@ -136,7 +137,7 @@ def submit(doc_id: str) -> Any:
     if not fillable(document):
         abort(404)
     state = office()
-    values = read_form(document, request.form)
+    values = read_form(document, request.form, skip=decided_later(state.project, document))
     draft_id = request.form.get("_draft", type=int)
     action = request.form.get("_action", "issue")
     if action == "draft":
