@@ -617,3 +617,15 @@ def test_writer_prints_every_document_on_the_pages_of_its_pdf_with_the_shipped_f
         assert any(hijri in line for line in lines), hijri
     assert sum(f"هـ {corresponding} " in line for line in lines) >= 3
     assert not any(f"هـ{corresponding}" in line for line in lines)
+
+
+def test_letters_draw_the_seal_circle(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
+    vml = "urn:schemas-microsoft-com:vml"
+    for doc_id, document in project.documents.items():
+        if document.kind != "letter" or not document.signatory:
+            continue
+        root = xml_parts(rendered[doc_id, "filled"])["word/document.xml"]
+        ovals = list(root.iter(f"{{{vml}}}oval"))
+        assert len(ovals) == 1, doc_id
+        assert "width:30mm;height:30mm" in ovals[0].get("style", "")  # as the PDF's dashed 30 mm circle
+        assert project.policy.labels.stamp in paragraph_texts(root)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .sections import footer_note, intro, section_tables, title
-from .wml import GREY, LINE, SHADE, TEXT_W, Element, Fmt, Look, Para, p, table, tag, tc, tr
+from .wml import GREY, LINE, SHADE, TEXT_W, Element, Fmt, Look, Para, p, seal_run, table, tag, tc, tr
 
 KINDS = ("form", "letter", "declaration", "survey")
 """The templates, one per ``kind:`` of document."""
@@ -44,6 +44,7 @@ def letter_body(look: Look, scale_size: int) -> list[Element]:
                             Fmt(size=look.size),
                             Para(align="center", after=360),
                         ),
+                        p(look, "", Fmt(size=look.small), Para(align="center"), seal_run(look)),
                         p(look, "{{ labels.stamp }}", Fmt(size=look.small, color="7F7F7F"), Para(align="center")),
                     ],
                 ),

@@ -269,3 +269,24 @@ def tc(
 def tag_row(look: Look, jinja: str, widths: Sequence[int]) -> Element:
     """A row holding only a docxtpl ``{%tr ... %}`` tag: it disappears when rendered."""
     return tr(tc(sum(widths), [tag(look, jinja)], span=len(widths)))
+
+
+_VML: Final = "urn:schemas-microsoft-com:vml"
+SEAL_SIZE: Final = "30mm"
+"""The seal circle's diameter, as on the PDF's letters."""
+
+
+def seal_run(look: Look) -> Element:
+    """A run holding the seal circle: an inline VML oval, dashed grey, unfilled (Word and LibreOffice draw it)."""
+    oval = etree.Element(
+        f"{{{_VML}}}oval",
+        {
+            "style": f"width:{SEAL_SIZE};height:{SEAL_SIZE}",
+            "filled": "f",
+            "strokecolor": "#7F7F7F",
+            "strokeweight": "0.75pt",
+        },
+        nsmap={"v": _VML},
+    )
+    etree.SubElement(oval, f"{{{_VML}}}stroke", {"dashstyle": "dash"})
+    return el("w:r", None, rpr(look, Fmt(size=look.small)), el("w:pict", None, oval))
