@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import zipfile
 from datetime import date
@@ -19,6 +20,7 @@ from generator.content.context import DocumentView, build_view
 from generator.content.examples import example_fields
 from generator.content.records import validate_record
 from generator.content.text import LRI, PDI
+from generator.content.validate import WRITTEN_DIGITS
 from generator.errors import ProjectError
 from generator.render.docx import QR_PICTURE, CompiledTemplate, DocxRenderer, docx_context, qr_png, whole_dates
 from generator.render.docx_templates.wml import BOX_EMPTY, TICK
@@ -498,33 +500,76 @@ def test_a_blank_document_has_no_qr_code(
     assert project.policy.labels.reference not in texts
 
 
+def boxed_cells(root: etree._Element) -> list[etree._Element]:
+    """The cells drawn as a box to write one digit in (a cell border of its own, 0.5 pt)."""
+    return [tc for tc in root.iter(f"{{{W}}}tc") if tc.find("w:tcPr/w:tcBorders/w:top[@w:sz='4']", NS) is not None]
+
+
+def answer_cell(root: etree._Element, label: str) -> etree._Element:
+    """The answer cell of a field: the cell after its shaded label cell."""
+    for cell in root.iter(f"{{{W}}}tc"):
+        if cell.find("w:tcPr/w:shd", NS) is not None and "".join(cell.itertext()).startswith(label):
+            answer = cell.getnext()
+            assert answer is not None and answer.tag == f"{{{W}}}tc"
+            return answer
+    raise AssertionError(label)
+
+
 def test_signature_has_its_date_beside_it_as_on_the_pdf(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
-    date_label = project.policy.labels.date
+    labels = project.policy.labels
     signed = {
         doc_id: [f.label for f in d.all_fields() if f.type == "signature"]
         for doc_id, d in project.documents.items()
         if d.kind == "form"
     }
-    assert {"application", "volunteer", "referral"} <= {doc_id for doc_id, labels in signed.items() if labels}
-    for doc_id, labels in signed.items():
-        for label in labels:
-            for state in ("blank", "filled"):
-                root = xml_parts(rendered[doc_id, state])["word/document.xml"]
-                rows = ["".join(r.itertext()) for r in root.iter(f"{{{W}}}tr")]
-                row = next(text for text in rows if text.startswith(label))
-                # «التوقيع ……  التاريخ: ……/……/١٤……هـ», the Hijri century printed as on the PDF
-                assert f"{date_label}: …………/…………/١٤…………هـ" in row, (doc_id, state, row)
+    assert {"application", "volunteer", "referral"} <= {doc_id for doc_id, names in signed.items() if names}
+    for doc_id, names in signed.items():
+        for label in names:
+            for state in ("blank", "filled"):  # paper only: the filled form is signed by hand too
+                row = answer_cell(xml_parts(rendered[doc_id, state])["word/document.xml"], label)
+                # a dotted line to sign on, «التاريخ:», then day/month/year boxes with the century printed
+                line = row.findall(".//w:tcPr/w:tcBorders/w:bottom[@w:val='dotted']", NS)
+                assert len(line) == 1, (doc_id, state)
+                cells = ["".join(tc.itertext()) for tc in row.iter(f"{{{W}}}tc")]
+                assert labels.date in cells and "١٤" in cells and "هـ" in cells, (doc_id, state, cells)
+                assert {labels.day, labels.month, labels.year} <= set(cells)
+                assert len(boxed_cells(row)) == 7  # 2 + 2 + «١٤» + 2, as the PDF's signature line
 
 
-def test_blank_answers_get_dotted_write_in_lines(project: Project, rendered: dict[tuple[str, str], bytes]) -> None:
-    root = xml_parts(rendered["application", "blank"])["word/document.xml"]
-    dotted = root.findall(".//w:pPr/w:pBdr/w:bottom[@w:val='dotted']", NS)
-    fields = list(project.documents["application"].all_fields())
+def test_blank_answers_get_the_boxes_and_lines_of_the_pdf(
+    project: Project, rendered: dict[tuple[str, str], bytes]
+) -> None:
+    from generator.render.pdf import PdfRenderer
+
+    pdf = PdfRenderer(project)
+    for doc_id, document in project.documents.items():
+        for state in ("blank", "filled"):
+            view = build_view(document, project.policy, None) if state == "blank" else filled_view(project, doc_id)
+            pdf_cells = len(re.findall(r'class="cell\b', pdf.html(view)))
+            docx_cells = len(boxed_cells(xml_parts(rendered[doc_id, state])["word/document.xml"]))
+            # one box in the DOCX for every digit cell of the PDF: ID, mobile, dates, the signature's date
+            assert docx_cells == pdf_cells, (doc_id, state)
+    application = project.documents["application"]
+    blank = xml_parts(rendered["application", "blank"])["word/document.xml"]
+    filled = xml_parts(rendered["application", "filled"])["word/document.xml"]
+    values = filled_view(project, "application").fields
+    boxed_types = {"date", "signature", *WRITTEN_DIGITS}
+    for field in application.all_fields():
+        if field.type in WRITTEN_DIGITS:
+            # as many boxes as the validator's digits (national ID 10, mobile 10), none once filled in
+            assert len(boxed_cells(answer_cell(blank, field.label))) == WRITTEN_DIGITS[field.type], field.id
+            assert not boxed_cells(answer_cell(filled, field.label))
+            assert str(values[field.id].display) in "".join(answer_cell(filled, field.label).itertext())
+        elif field.type == "date":
+            row = answer_cell(blank, field.label)
+            cells = ["".join(tc.itertext()) for tc in row.iter(f"{{{W}}}tc")]
+            assert len(boxed_cells(row)) == 8 and cells.count("/") == 2 and "هـ" in cells  # day 2, month 2, year 4
+            assert {project.policy.labels.day, project.policy.labels.month, project.policy.labels.year} <= set(cells)
+    dotted = blank.findall(".//w:pPr/w:pBdr/w:bottom[@w:val='dotted']", NS)
+    fields = [f for f in application.all_fields() if f.type not in boxed_types]
     long_lines = sum(f.lines - 1 for f in fields if f.type == "long_text")
-    # a dotted line under every answer, and one for every further line of a long answer
+    # a dotted line under every other answer, and one for every further line of a long answer
     assert long_lines > 0 and len(dotted) == len(fields) + long_lines
-    texts = paragraph_texts(root)
-    assert "…………/…………/…………" in texts  # a blank date: day/month/year to write
 
 
 def test_no_stylesWithEffects_and_the_templates_stay_small() -> None:

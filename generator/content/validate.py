@@ -36,6 +36,9 @@ from .text import (
 )
 
 __all__ = [
+    "MOBILE_DIGITS",
+    "NATIONAL_ID_DIGITS",
+    "WRITTEN_DIGITS",
     "FieldError",
     "check_choice",
     "check_date",
@@ -58,6 +61,13 @@ class FieldError(ValueError):
         self.message_ar = message_ar
 
 
+NATIONAL_ID_DIGITS: Final = 10
+MOBILE_DIGITS: Final = 10
+WRITTEN_DIGITS: Final = {"national_id": NATIONAL_ID_DIGITS, "mobile": MOBILE_DIGITS}
+"""The digits of each field type whose value has a fixed length, as the validators accept it (a mobile in its
+local form 05XXXXXXXX): the boxes a blank form gives to write it in."""
+
+
 def _n(number: int) -> str:
     """A number inside a message, in the Arabic-Indic digits the rest of the sentence reads with."""
     return to_display_digits(str(number), "arabic")
@@ -78,10 +88,12 @@ MSG_TOO_MANY_DIGITS: Final = "الرقم أطول من أي قيمة مقبول�
 MSG_ONE_LINE: Final = "النص يجب أن يكون في سطر واحد، دون أسطر جديدة أو مسافات جدولة"
 MSG_MARKUP: Final = "النص يحتوي على رموز قوالب أو وسوم HTML غير مسموح بها مثل {{ أو <؛ يرجى حذفها"
 MSG_TOO_LONG: Final = "النص أطول من المسموح به: عدد أحرفه {length} والحد الأقصى {maximum}"
-MSG_NATIONAL_ID_SHAPE: Final = f"رقم الهوية يجب أن يتكون من {_n(10)} أرقام ويبدأ بالرقم {_n(1)} أو {_n(2)}"
+MSG_NATIONAL_ID_SHAPE: Final = (
+    f"رقم الهوية يجب أن يتكون من {_n(NATIONAL_ID_DIGITS)} أرقام ويبدأ بالرقم {_n(1)} أو {_n(2)}"
+)
 MSG_NATIONAL_ID_CHECK: Final = "رقم الهوية غير صحيح؛ يرجى التأكد من الأرقام المدخلة"
 MSG_MOBILE: Final = (
-    f"رقم الجوال يجب أن يكون رقم جوال سعوديًا من {_n(10)} أرقام يبدأ بـ {_n(0)}{_n(5)}، مثل {_EXAMPLE_MOBILE}"
+    f"رقم الجوال يجب أن يكون رقم جوال سعوديًا من {_n(MOBILE_DIGITS)} أرقام يبدأ بـ {_n(0)}{_n(5)}، مثل {_EXAMPLE_MOBILE}"
 )
 MSG_EMAIL: Final = "البريد الإلكتروني غير صحيح؛ المتوقع صيغة مثل name@example.com"
 MSG_NOT_INTEGER: Final = f"القيمة يجب أن تكون عددًا صحيحًا، مثل {_n(12)}"
@@ -202,7 +214,7 @@ def check_text(value: object, *, max_length: int = 200, multiline: bool = False)
 # --- identifiers --------------------------------------------------------------------------------------------
 
 _ID_SEPARATORS: Final = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2212]+")
-_NATIONAL_ID: Final = re.compile(r"[12][0-9]{9}")
+_NATIONAL_ID: Final = re.compile(rf"[12][0-9]{{{NATIONAL_ID_DIGITS - 1}}}")
 
 
 def national_id_is_valid(digits: str) -> bool:
@@ -229,7 +241,7 @@ def check_national_id(value: object) -> str:
 
 
 _PHONE_SEPARATORS: Final = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2212().]+")
-_SAUDI_MOBILE: Final = re.compile(r"(?:\+966|00966|966|0)?(?P<subscriber>5[0-9]{8})")
+_SAUDI_MOBILE: Final = re.compile(rf"(?:\+966|00966|966|0)?(?P<subscriber>5[0-9]{{{MOBILE_DIGITS - 2}}})")
 
 
 def check_mobile(value: object) -> str:

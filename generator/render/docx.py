@@ -42,6 +42,7 @@ from ..config.model import PAPER_ONLY_TYPES, FieldDef, Section
 from ..config.project import Project
 from ..content.context import DOTS, DocumentView, FieldView, dual_date, gendered
 from ..content.text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
+from ..content.validate import WRITTEN_DIGITS
 from ..content.wording import Isolated, to_target
 from ..errors import Problem, ProjectError
 from ..ooxml import archive, markup
@@ -144,6 +145,16 @@ def signature_text(view: DocumentView) -> str:
     return f"{DOTS * 3}    {policy.labels.date}: {DOTS}/{DOTS}/{year}{suffix}"
 
 
+def date_box_parts(view: DocumentView) -> dict[str, str]:
+    """What the date boxes print: the calendar's suffix, and the century of a date written on the day of
+    signing (the Hijri century of the document's issue date; none in the Gregorian calendar, as on the PDF)."""
+    policy = view.policy
+    if policy.settings.calendar == "hijri":
+        century = to_display_digits(str(to_hijri(view.document.issued)[0])[:2], policy.settings.digits)
+        return {"suffix": HIJRI_SUFFIX, "century": century}
+    return {"suffix": GREGORIAN_SUFFIX, "century": ""}
+
+
 def _field(view: FieldView, document: DocumentView) -> dict[str, Any]:
     field_def = view.field
     blank = document.blank
@@ -156,8 +167,8 @@ def _field(view: FieldView, document: DocumentView) -> dict[str, Any]:
     value = _text(view.display)
     if field_def.type == "signature":
         value = signature_text(document)
-    elif field_def.type == "date" and blank:
-        value = f"{DOTS}/{DOTS}/{DOTS}"
+    # room to write by hand where there is no value, as on the PDF: a box per digit, day/month/year boxes
+    digits = [""] * WRITTEN_DIGITS[field_def.type] if field_def.type in WRITTEN_DIGITS and not value else []
     return {
         "id": field_def.id,
         "label": field_def.label,
@@ -166,6 +177,10 @@ def _field(view: FieldView, document: DocumentView) -> dict[str, Any]:
         "value": value,
         "options": options,
         "extra_lines": extra_lines,
+        "digits": digits,
+        "date_boxes": field_def.type == "date" and not value,
+        # the line to sign on and the date's boxes need the full width; a half-width signature gets the text
+        "signature_boxes": field_def.type == "signature" and field_def.width != "half",
     }
 
 
@@ -229,13 +244,16 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
     association = view.variables["association"]
     digits = policy.settings.digits
     signatory = policy.signatories.get(document.signatory or "")
-    declarant: dict[str, str] = {}
+    declarant: dict[str, Any] = {}
     if document.declarant is not None:
-        blank_value = DOTS * 4
+        national_id = _text(view.fields[document.declarant.national_id].display)
+        signed = _text(view.date_text(view.issue_date)) if not view.blank else ""
         declarant = {
-            "name": _text(view.fields[document.declarant.name].display) or blank_value,
-            "national_id": _text(view.fields[document.declarant.national_id].display) or blank_value,
-            "date": _text(view.date_text(view.issue_date)) or f"{DOTS}/{DOTS}/{DOTS}",
+            "name": _text(view.fields[document.declarant.name].display) or DOTS * 4,
+            "national_id": national_id,
+            "digits": [] if national_id else [""] * WRITTEN_DIGITS["national_id"],
+            "date": signed,
+            "date_boxes": not signed,
         }
     addressee: dict[str, str] = {}
     if document.addressee is not None:
@@ -274,6 +292,7 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
         "closing": view.wording(document.closing, "text") if document.closing else policy.labels.closing,
         "signatory": {"title": signatory.title, "name": signatory.name} if signatory else {},
         "declarant": declarant,
+        "dates": date_box_parts(view),
         "sections": _sections(view),
         "footer_note": view.wording(document.footer_note, "text"),
     }

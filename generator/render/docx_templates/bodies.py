@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .boxes import NESTED_CELLS, date_boxes, digit_boxes
 from .sections import footer_note, intro, section_tables, title
-from .wml import GREY, LINE, SHADE, TEXT_W, Element, Fmt, Look, Para, p, seal_run, table, tag, tc, tr
+from .wml import GREY, LINE, SHADE, TEXT_W, Element, Fmt, Look, Para, p, seal_run, split_grid, table, tag, tc, tr
 
 KINDS = ("form", "letter", "declaration", "survey")
 """The templates, one per ``kind:`` of document."""
@@ -82,14 +83,25 @@ def declaration_body(look: Look, scale_size: int) -> list[Element]:
     label = Fmt(size=look.size, bold=True)
     widths = [2300, TEXT_W - 2300 - 2600, 2600]
     hand = Para(line=LINE)
+    cut = NESTED_CELLS  # the answer column, cut for a nested row of boxes (split_grid)
 
-    def row(label_text: str, value: str, thumb: Element) -> Element:
+    def row(label_text: str, value: list[Element], thumb: Element) -> Element:
         return tr(
             tc(widths[0], [p(look, label_text, label)], shade=SHADE, valign="center"),
-            tc(widths[1], [p(look, value, text, hand)], valign="center"),
+            tc(widths[1], value, span=cut, valign="center"),
             thumb,
             height=LINE + 200,
         )
+
+    def either(condition: str, boxes: list[Element], value: str) -> list[Element]:
+        """The boxes when ``condition`` holds, else the value."""
+        return [
+            tag(look, f"{{%p if {condition} %}}"),
+            *boxes,
+            tag(look, "{%p else %}"),
+            p(look, value, text, hand),
+            tag(look, "{%p endif %}"),
+        ]
 
     thumb_first = tc(
         widths[2],
@@ -104,12 +116,20 @@ def declaration_body(look: Look, scale_size: int) -> list[Element]:
         return tc(widths[2], [p(look)], vmerge="continue")
 
     signer = table(
-        widths,
+        split_grid(widths, [1, cut, 1]),
         [
-            row("{{ labels.name }}", "{{ declarant.name }}", thumb_first),
-            row("{{ labels.national_id }}", "{{ declarant.national_id }}", thumb_rest()),
-            row("{{ labels.signature }}", "", thumb_rest()),
-            row("{{ labels.date }}", "{{ declarant.date }}", thumb_rest()),
+            row("{{ labels.name }}", [p(look, "{{ declarant.name }}", text, hand)], thumb_first),
+            row(
+                "{{ labels.national_id }}",
+                either("declarant.digits", digit_boxes(look, "declarant.digits"), "{{ declarant.national_id }}"),
+                thumb_rest(),
+            ),
+            row("{{ labels.signature }}", [p(look, "", text, hand)], thumb_rest()),
+            row(
+                "{{ labels.date }}",
+                either("declarant.date_boxes", date_boxes(look, today=True), "{{ declarant.date }}"),
+                thumb_rest(),
+            ),
         ],
     )
     return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .boxes import NESTED_CELLS, date_boxes, digit_boxes
 from .wml import (
     CHECKBOX,
     GREY,
@@ -21,6 +22,7 @@ from .wml import (
     Look,
     Para,
     p,
+    split_grid,
     table,
     tag,
     tag_row,
@@ -75,7 +77,8 @@ def label_cell(look: Look, var: str, width: int) -> Element:
 
 
 def value_cell(look: Look, var: str, width: int, span: int = 1) -> Element:
-    """The answer: the value, or a bordered check box before every option, or lines sized for handwriting.
+    """The answer: the value, or a bordered check box before every option, or room for handwriting: a box per
+    digit (``digits``), day/month/year boxes (``date_boxes``), or dotted lines.
 
     The option loop opens in the first run and closes in the last, so each option repeats the box run (a
     run with a border, :data:`CHECKBOX`) and its label run; with no options the value fills the first run.
@@ -85,6 +88,13 @@ def value_cell(look: Look, var: str, width: int, span: int = 1) -> Element:
     return tc(
         width,
         [
+            tag(look, f"{{%p if {var}.digits %}}"),
+            *digit_boxes(look, f"{var}.digits"),
+            tag(look, f"{{%p elif {var}.date_boxes %}}"),
+            *date_boxes(look),
+            tag(look, f"{{%p elif {var}.signature_boxes %}}"),
+            *date_boxes(look, today=True, signature=True),
+            tag(look, "{%p else %}"),
             p(
                 look,
                 f"{{% if {var}.options %}}{{% for o in {var}.options %}}",
@@ -101,6 +111,7 @@ def value_cell(look: Look, var: str, width: int, span: int = 1) -> Element:
             tag(look, f"{{%p for line in {var}.extra_lines %}}"),
             p(look, "", Fmt(size=look.size), hand),
             tag(look, "{%p endfor %}"),
+            tag(look, "{%p endif %}"),
         ],
         span=span,
         valign="center",
@@ -129,27 +140,34 @@ def _note_rows(look: Look, widths: Sequence[int]) -> list[Element]:
 
 
 def fields_table(look: Look) -> Element:
-    """A section of fields: a row of two label/answer pairs (``row.a``, ``row.b``), or one pair full width."""
+    """A section of fields: a row of two label/answer pairs (``row.a``, ``row.b``), or one pair full width.
+
+    Each answer column is cut into grid columns enough for a nested row of boxes (:func:`.wml.split_grid`)."""
     half = TEXT_W // 2
     label_w = 2150
     widths = [label_w, half - label_w, label_w, TEXT_W - half - label_w]
+    cut = (NESTED_CELLS + 1) // 2
+    grid = split_grid(widths, [1, cut, 1, cut])
     return table(
-        widths,
+        grid,
         [
-            _heading_row(look, widths),
-            *_note_rows(look, widths),
-            tag_row(look, "{%tr for row in s.rows %}", widths),
-            tag_row(look, "{%tr if row.b %}", widths),
+            _heading_row(look, grid),
+            *_note_rows(look, grid),
+            tag_row(look, "{%tr for row in s.rows %}", grid),
+            tag_row(look, "{%tr if row.b %}", grid),
             tr(
                 label_cell(look, "row.a", widths[0]),
-                value_cell(look, "row.a", widths[1]),
+                value_cell(look, "row.a", widths[1], cut),
                 label_cell(look, "row.b", widths[2]),
-                value_cell(look, "row.b", widths[3]),
+                value_cell(look, "row.b", widths[3], cut),
             ),
-            tag_row(look, "{%tr else %}", widths),
-            tr(label_cell(look, "row.a", widths[0]), value_cell(look, "row.a", sum(widths[1:]), span=3)),
-            tag_row(look, "{%tr endif %}", widths),
-            tag_row(look, "{%tr endfor %}", widths),
+            tag_row(look, "{%tr else %}", grid),
+            tr(
+                label_cell(look, "row.a", widths[0]),
+                value_cell(look, "row.a", sum(widths[1:]), 2 * cut + 1),
+            ),
+            tag_row(look, "{%tr endif %}", grid),
+            tag_row(look, "{%tr endfor %}", grid),
         ],
     )
 

@@ -40,6 +40,9 @@ BOX_EMPTY: Final = "\u00a0" * 4
 """An empty check box's content: four no-break spaces, about the width of the tick (936 vs 912 units in Plex)."""
 TICK: Final = "✓"
 """A ticked box's mark, as on the PDF; U+2713 is in the shipped IBM Plex Sans Arabic, so no fallback font."""
+BOX_LINE: Final = 4
+"""A digit box's border, in eighths of a point (0.5 pt, as the PDF's)."""
+BOX_COLOR: Final = "555555"
 CHECKBOX: Final = f"{{% if o.selected %}}{TICK}{{% else %}}{BOX_EMPTY}{{% endif %}}"
 """The content of a check box run (:func:`box_run`): the box is the run's border, not a character."""
 
@@ -194,23 +197,34 @@ def borders(tag_name: str, size: int, *, inside: bool = True, color: str = "5959
     return el(tag_name, None, *(el(f"w:{side}", attrs) for side in sides))
 
 
-def table(widths: Sequence[int], rows: Iterable[Element], *, lines: bool = True) -> Element:
-    """``w:tbl``: tblPr (bidiVisual, tblW, jc, tblBorders, tblLayout, tblCellMar, tblLook), tblGrid, rows."""
+def table(
+    widths: Sequence[int],
+    rows: Iterable[Element],
+    *,
+    lines: bool = True,
+    centred: bool = True,
+    margins: tuple[int, int] = (40, CELL_MARGIN),
+) -> Element:
+    """``w:tbl``: tblPr (bidiVisual, tblW, jc, tblBorders, tblLayout, tblCellMar, tblLook), tblGrid, rows.
+
+    ``centred`` False leaves the table at the start of its line (the right: a nested table of boxes sits where
+    the answer starts); ``margins`` are the cells' (top and bottom, left and right) margins in twips."""
+    vertical, side = (str(margin) for margin in margins)
     tbl_pr = el(
         "w:tblPr",
         None,
         el("w:bidiVisual"),
         el("w:tblW", {"w:w": str(sum(widths)), "w:type": "dxa"}),
-        el("w:jc", {"w:val": "center"}),
+        el("w:jc", {"w:val": "center"}) if centred else None,
         borders("w:tblBorders", 6 if lines else 0),
         el("w:tblLayout", {"w:type": "fixed"}),
         el(
             "w:tblCellMar",
             None,
-            el("w:top", {"w:w": "40", "w:type": "dxa"}),
-            el("w:left", {"w:w": str(CELL_MARGIN), "w:type": "dxa"}),
-            el("w:bottom", {"w:w": "40", "w:type": "dxa"}),
-            el("w:right", {"w:w": str(CELL_MARGIN), "w:type": "dxa"}),
+            el("w:top", {"w:w": vertical, "w:type": "dxa"}),
+            el("w:left", {"w:w": side, "w:type": "dxa"}),
+            el("w:bottom", {"w:w": vertical, "w:type": "dxa"}),
+            el("w:right", {"w:w": side, "w:type": "dxa"}),
         ),
         el(
             "w:tblLook",
@@ -229,13 +243,13 @@ def table(widths: Sequence[int], rows: Iterable[Element], *, lines: bool = True)
     return el("w:tbl", None, tbl_pr, grid, *rows)
 
 
-def tr(*cells: Element, height: int | None = None, header: bool = False) -> Element:
-    """``w:tr`` with ``w:trPr`` (cantSplit, trHeight, tblHeader)."""
+def tr(*cells: Element, height: int | None = None, header: bool = False, exact: bool = False) -> Element:
+    """``w:tr`` with ``w:trPr`` (cantSplit, trHeight, tblHeader); ``height`` at least, or exactly."""
     tr_pr = el(
         "w:trPr",
         None,
         el("w:cantSplit"),
-        el("w:trHeight", {"w:val": str(height), "w:hRule": "atLeast"}) if height else None,
+        el("w:trHeight", {"w:val": str(height), "w:hRule": "exact" if exact else "atLeast"}) if height else None,
         el("w:tblHeader") if header else None,
     )
     return el("w:tr", None, tr_pr, *cells)
@@ -249,8 +263,18 @@ def tc(
     shade: str | None = None,
     vmerge: str | None = None,
     valign: str | None = None,
+    boxed: bool = False,
+    line_below: bool = False,
 ) -> Element:
-    """``w:tc``: tcPr (tcW, gridSpan, vMerge, shd, vAlign), then at least one paragraph."""
+    """``w:tc``: tcPr (tcW, gridSpan, vMerge, tcBorders, shd, vAlign), then at least one paragraph; ``boxed``
+    draws the cell's own border (a box to write one digit in), ``line_below`` a dotted line under it (to sign
+    on)."""
+    cell_borders = None
+    if boxed:
+        cell_borders = borders("w:tcBorders", BOX_LINE, inside=False, color=BOX_COLOR)
+    elif line_below:
+        dots = {"w:val": "dotted", "w:sz": "6", "w:space": "0", "w:color": "808080"}
+        cell_borders = el("w:tcBorders", None, el("w:bottom", dots))
     merge = None
     if vmerge:
         merge = el("w:vMerge", {"w:val": vmerge}) if vmerge == "restart" else el("w:vMerge")
@@ -260,6 +284,7 @@ def tc(
         el("w:tcW", {"w:w": str(width), "w:type": "dxa"}),
         el("w:gridSpan", {"w:val": str(span)}) if span > 1 else None,
         merge,
+        cell_borders,
         el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": shade}) if shade else None,
         el("w:vAlign", {"w:val": valign}) if valign else None,
     )
@@ -290,3 +315,14 @@ def seal_run(look: Look) -> Element:
     )
     etree.SubElement(oval, f"{{{_VML}}}stroke", {"dashstyle": "dash"})
     return el("w:r", None, rpr(look, Fmt(size=look.small)), el("w:pict", None, oval))
+
+
+def split_grid(widths: Sequence[int], parts: Sequence[int]) -> list[int]:
+    """The grid of a table whose columns (``widths``) are each cut into ``parts`` equal grid columns; a cell of
+    column ``i`` then spans ``parts[i]``. Room for nested tables: docxtpl counts a nested table's cells as the
+    holding table's own and would otherwise widen its grid to them (:mod:`.boxes`)."""
+    grid: list[int] = []
+    for width, count in zip(widths, parts, strict=True):
+        share = width // count
+        grid += [share] * (count - 1) + [width - share * (count - 1)]
+    return grid
