@@ -133,9 +133,14 @@ def test_the_sandbox_has_no_globals_and_calls_only_g() -> None:
             render_wording(source, {"x": "a"}, "text")
 
 
-def test_check_renders_every_document(tmp_path: Path) -> None:
-    """A fault only a renderer sees (here a template file gone) fails check, not build."""
+def test_check_renders_every_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault only a renderer sees (here a template file gone) fails check, not build, even right after a check
+    of the same project passed (a passed rehearsal is remembered only for the files as they were)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     policy = copy_project(tmp_path)
+    status, _, err = run("check", "--policy", str(policy))
+    assert status == 0, err
+    assert len(list((tmp_path / "cache" / "wathiqa" / "rehearsed").iterdir())) == 1
     (tmp_path / "templates" / "html" / "kinds" / "letter.html").unlink()
     err = refused("check", "--policy", str(policy), out=tmp_path / "out")
     assert "cannot be rendered (PDF of the blank)" in err

@@ -128,9 +128,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _schema(args, out)
     project = api.load_project(args.policy)
     if args.command == "check":
-        from ..render.rehearse import rehearse
+        from ..render.rehearse import rehearse, rehearsed_before, remember_rehearsal
 
-        rehearse(project)  # every document blank and filled with its examples, in memory
+        if not rehearsed_before(project):
+            rehearse(project)  # every document blank and filled with its examples, in memory
+            remember_rehearsal(project)
         print(
             f"{args.policy}: valid — {len(project.documents)} documents, {len(project.registers)} registers",
             file=out,

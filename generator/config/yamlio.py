@@ -88,14 +88,20 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader whose resolver knows only null and booleans; the rest stays text."""
 
 
-_Loader.yaml_implicit_resolvers = {}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", yaml.resolver.Resolver.yaml_implicit_resolvers["t"][0][1], list("tTfF")
-)
-for _first, _resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
-    for _tag, _regexp in _resolvers:
-        if _tag == "tag:yaml.org,2002:null":
-            _Loader.add_implicit_resolver(_tag, _regexp, [_first])
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same with libyaml's parser (about ten times faster); a file it refuses is read again by
+    :class:`_Loader`, whose messages say more."""
+
+
+for _cls in (_Loader, _FastLoader):
+    _cls.yaml_implicit_resolvers = {}
+    _cls.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", yaml.resolver.Resolver.yaml_implicit_resolvers["t"][0][1], list("tTfF")
+    )
+    for _first, _resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+        for _tag, _regexp in _resolvers:
+            if _tag == "tag:yaml.org,2002:null":
+                _cls.add_implicit_resolver(_tag, _regexp, [_first])
 
 
 class _Refused(Exception):
@@ -207,11 +213,11 @@ def _mark(mark: Any) -> tuple[int | None, int | None]:
     return int(mark.line) + 1, int(mark.column) + 1
 
 
-def _check_events(text: str, path: Path, max_depth: int) -> None:
+def _check_events(text: str, path: Path, max_depth: int, loader: type[Any] = _Loader) -> None:
     """Refuse aliases and deep nesting from the event stream, before anything is composed: an alias bomb or a
     thousand nested brackets cost nothing (the parser keeps its own stack; the composer would recurse)."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             msg = "anchors and aliases (& and *) are not allowed in wathiqa files: write the value out"
             line, col = _mark(event.start_mark)
@@ -243,8 +249,18 @@ def parse_yaml(
                 msg = "a tab is used for indentation; indent with spaces"
                 raise ProjectError("", [Problem(str(path), number, indent, "", msg)])
     try:
+        _check_events(text, path, max_depth, _FastLoader)
+        node = yaml.compose(text, Loader=_FastLoader)
+    except yaml.YAMLError:
+        node = _compose_slowly(text, path, max_depth)
+    return _finish(node, path, allow_empty=allow_empty, strict_text=strict_text)
+
+
+def _compose_slowly(text: str, path: Path, max_depth: int) -> Any:
+    """Parse with the pure-Python parser, whose errors carry the context and the marks wathiqa reports."""
+    try:
         _check_events(text, path, max_depth)
-        node = yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = _mark(mark)
@@ -258,6 +274,10 @@ def parse_yaml(
         raise ProjectError("", [Problem(str(path), line, col, "", f"malformed YAML: {what}")]) from err
     except yaml.YAMLError as err:
         raise ProjectError("", [Problem(str(path), None, None, "", f"malformed YAML: {err}")]) from err
+
+
+def _finish(node: Any, path: Path, *, allow_empty: bool, strict_text: bool) -> Loaded:
+    """The composed node as plain data, with the line and column of every value and key."""
     if node is None:
         if allow_empty:
             return Loaded(path, None)

@@ -9,14 +9,23 @@ Not rehearsed: WeasyPrint's page layout of that HTML (seconds per document; it l
 templates produce) and the register engine's byte-level append (its input, the row, is rehearsed).
 A fault found here is reported as a problem of the document's YAML file: it is a combination the loader's
 checks did not foresee, and the message says what the renderer refused.
+
+A rehearsal that passed is remembered (:func:`rehearsed_before`, :func:`remember_rehearsal`) under a
+fingerprint of everything it depends on: the policy and forms, the templates and fonts, wathiqa's own code, the
+renderers' versions and the day. `wathiqa check` of a project that has not changed since then renders nothing
+and imports no renderer, so it answers at once.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from ..config.model import Document
@@ -36,6 +45,57 @@ def rehearse(project: Project, *, today: date | None = None) -> None:
     problems = list(_rehearsal_problems(project, today or issue_day()))
     if problems:
         raise ProjectError("the project does not render:", problems)
+
+
+RENDERERS = ("wathiqa", "weasyprint", "docxtpl", "python-docx", "openpyxl", "jinja2", "pydyf", "fonttools")
+"""Distributions whose version is part of a rehearsal's fingerprint."""
+
+KEEP = 64
+"""Fingerprints remembered at most (the oldest are forgotten)."""
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wathiqa" / "rehearsed"
+
+
+def fingerprint(project: Project, today: date) -> str:
+    """A digest of everything a rehearsal's outcome depends on."""
+    digest = hashlib.sha256(today.isoformat().encode())
+    for name in RENDERERS:
+        try:
+            digest.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=-;".encode())
+    code = Path(__file__).resolve().parent.parent
+    files = [project.policy_path, *project.sources.values(), project.logo_path]
+    files += sorted(project.templates_dir.rglob("*")) + sorted(code.rglob("*.py")) + sorted(code.rglob("*.html"))
+    for path in files:
+        if path.is_file():
+            data = path.read_bytes()
+            digest.update(f"{path.resolve()}:{len(data)}:".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def rehearsed_before(project: Project, *, today: date | None = None) -> bool:
+    """Whether the project, exactly as it is now, passed a rehearsal today."""
+    if os.environ.get("WATHIQA_FAULT"):
+        return False
+    return (_cache_dir() / fingerprint(project, today or issue_day())).is_file()
+
+
+def remember_rehearsal(project: Project, *, today: date | None = None) -> None:
+    """Note that the project passed its rehearsal; a cache that cannot be written is only logged."""
+    folder = _cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / fingerprint(project, today or issue_day())).touch()
+        known = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+        for old in known[:-KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError as err:
+        log.info("the rehearsal is not remembered (%s): %s", folder, err)
 
 
 def example_record(project: Project, document: Document) -> dict[str, Any]:
