@@ -4,7 +4,11 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from generator.config import yamlio
 from generator.config.yamlio import load_yaml, parse_yaml
 from generator.errors import ProjectError
 
@@ -107,3 +111,29 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.yml"
     path.write_bytes("\ufeffa: نعم\n".encode())
     assert load_yaml(path).data == {"a": "نعم"}
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn")), max_size=30),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), inner),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), _values, min_size=1), flow=st.booleans())
+def test_libyaml_reads_what_the_python_parser_reads(data: dict[str, object], flow: bool) -> None:
+    """The fast parser (libyaml) and the one that words errors give the same values and the same marks."""
+    text = yaml.safe_dump(data, allow_unicode=True, default_flow_style=flow, sort_keys=False)
+    path = Path("case.yml")
+    fast = parse_yaml(text, path)
+    slow = yamlio._finish(yamlio._compose_slowly(text, path, yamlio.MAX_DEPTH), path, allow_empty=False,
+                          strict_text=True)  # fmt: skip
+    assert fast.data == slow.data
+    assert fast.marks == slow.marks and fast.key_marks == slow.key_marks
