@@ -24,21 +24,6 @@ from tests.web_helpers import PROJECT, csrf, example_values, make_app, post_form
 DOC = PROJECT.documents["application"]
 
 
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    return tmp_path / "out"
-
-
-@pytest.fixture
-def app(out: Path) -> Flask:
-    return make_app(out)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def text(response: object) -> str:
     return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
@@ -24,21 +23,6 @@ from generator.office.db import OfficeDB
 from tests.web_helpers import PROJECT, csrf, example_values, make_app, post_form
 
 FORM = "/documents/application/new"
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    return tmp_path / "out"
-
-
-@pytest.fixture
-def app(out: Path) -> Flask:
-    return make_app(out)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def text(response: Any) -> str:
