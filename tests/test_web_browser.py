@@ -186,3 +186,39 @@ def test_clerk_merges_a_batch_with_one_bad_row(page: Page, live_server: tuple[st
     for n in (1, 2, 4, 5):
         assert f"REQ-1448-{n:05d}" in text
     assert "REQ-1448-00003" not in text
+
+
+def test_archivist_decides_prints_the_letter_and_reads_the_figures(
+    page: Page, live_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    import generator as api
+    from tests.web_helpers import PROJECT
+
+    base, out = live_server
+    api.build_kit(PROJECT, out, only=list(PROJECT.registers))
+    page.goto(f"{base}/documents/application/new")
+    fill_application(page, "١٠٠٠٠٠٠٠٠٨")
+    page.click("button[value=issue]")
+    page.wait_for_url(re.compile(r"/cases/REQ-\d{4}-\d{5}$"))
+    reference = page.url.rsplit("/", 1)[1]
+
+    page.goto(f"{base}/decisions")
+    expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(1)")
+    card = page.locator("form.decision", has_text=reference)
+    card.locator("input[name=decision][value=accepted]").check()
+    card.locator("button[type=submit]").click()
+    expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
+    expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(0)")
+    href = page.locator("a", has_text="طباعتها كلها").get_attribute("href")
+    assert href
+    letters = page.request.get(base + href)
+    assert letters.ok and letters.headers["content-type"] == "application/pdf"
+    text = pdf_text(letters.body())
+    assert reference in text and "عبدالله محمد أحمد القحطاني" in text
+
+    page.goto(f"{base}/reports")
+    expect(page.locator("h1").first).to_have_text("أرقام المكتب")
+    report = page.locator("div.report")
+    expect(report).to_contain_text("المقابلة")  # the channel the case came by
+    expect(report.locator(".bar").first).to_be_visible()
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-reports.png"), full_page=False)
