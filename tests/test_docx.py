@@ -674,3 +674,33 @@ def test_letters_draw_the_seal_circle(project: Project, rendered: dict[tuple[str
         assert len(ovals) == 1, doc_id
         assert "width:30mm;height:30mm" in ovals[0].get("style", "")  # as the PDF's dashed 30 mm circle
         assert project.policy.labels.stamp in paragraph_texts(root)
+
+
+def squeezed_text(pdf: Path) -> str:
+    """The text of a PDF as pdftotext reads it, without bidi controls and spaces (pdftotext places them
+    unreliably around numbers in a right-to-left line)."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return re.sub("[\\s\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="LibreOffice Writer 7.4 maps no DOCX page-number format to Arabic-Indic digits: w:pgNumType "
+    "hindiNumbers (which Word honours), every other ST_NumberFormat value and every PAGE \\* switch it reads give "
+    "Latin or other digits (what was tried: docx_templates/page.py, set_section); strict, so a Writer that "
+    "learns it is noticed",
+)
+def test_writer_counts_pages_in_the_policys_arabic_indic_digits(
+    tmp_path: Path, rendered: dict[tuple[str, str], bytes], project: Project
+) -> None:
+    labels = project.policy.labels
+    path = tmp_path / "acknowledgment-filled.docx"
+    path.write_bytes(rendered["acknowledgment", "filled"])
+    writer_pdfs(tmp_path, [path])
+    text = squeezed_text(path.with_suffix(".pdf"))
+    assert project.policy.settings.digits == "arabic"
+    # the footer's «صفحة X من Y» (pdftotext may move Y away, so X is what is read)
+    page = re.search(f"{labels.page}([0-9\u0660-\u0669]){labels.page_of}", text)
+    assert page is not None
+    assert page.group(1) == "١"  # «صفحة ١ من ١», in the policy's Arabic-Indic digits (Writer 7.4 prints «1»)

@@ -129,8 +129,13 @@ def set_defaults(document: DocxDocument, look: Look) -> None:
 def set_section(document: DocxDocument, digits: str = "latin") -> None:
     """A4, print margins, the page numbers' digits, ``w:bidi`` before ``w:docGrid`` (sectPr schema order).
 
-    With the policy's ``digits: arabic`` the PAGE and NUMPAGES fields count in Arabic-Indic digits
-    (``w:pgNumType w:fmt="hindiNumbers"``, which Word and LibreOffice both honour).
+    With the policy's ``digits: arabic`` the PAGE and NUMPAGES fields count in Arabic-Indic digits in Word
+    (``w:pgNumType w:fmt="hindiNumbers"``). LibreOffice Writer 7.4 reads that value as plain decimal and shows
+    Latin digits: its DOCX import maps no ``w:fmt`` value (all 63 of ST_NumberFormat tried) and no
+    ``PAGE \\*`` switch (Arabic, ArabicAbjad, ArabicAlpha, HINDIARABIC, ArabicDash …) to Arabic-Indic digits,
+    it exports its own Arabic-Indic page numbers to DOCX as ``PAGE \\* ARABIC``, and its CTL "context"
+    numerals (an application option, not a document one) leave fields alone. The tests keep a strict
+    expected failure for it, so a Writer that learns it is noticed.
     """
     section = document.sections[0]
     section.page_width, section.page_height = Emu(PAGE_W * _TWIP), Emu(PAGE_H * _TWIP)
