@@ -36,8 +36,10 @@ LINE: Final = 320
 SHADE: Final = "E7EFEA"
 RULE: Final = "1F5F4A"
 GREY: Final = "404040"
-BOX_EMPTY: Final = "\u00a0" * 4
-"""An empty check box's content: four no-break spaces, about the width of the tick (936 vs 912 units in Plex)."""
+BOX_EMPTY: Final = "\u200e" + "\u00a0" * 4 + "\u200e"
+"""An empty check box's content: four no-break spaces, about the width of the tick (944 vs 912 units in Plex),
+between left-to-right marks: neutral spaces in a right-to-left line are cut by LibreOffice Writer into pieces,
+each with its own border (the box came out as «||»); held by the marks they stay one box."""
 TICK: Final = "✓"
 """A ticked box's mark, as on the PDF; U+2713 is in the shipped IBM Plex Sans Arabic, so no fallback font."""
 BOX_LINE: Final = 4
