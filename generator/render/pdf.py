@@ -40,6 +40,7 @@ from ..config.model import FieldDef, Section
 from ..config.project import Project
 from ..content.context import DocumentView, gendered
 from ..content.text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
+from ..content.validate import WRITTEN_DIGITS
 from ..content.wording import Mixed, to_target
 from .pdf_join import StreamingPdf
 
@@ -163,6 +164,8 @@ class _Page:
         self.labels = view.policy.labels
         self.settings = view.policy.settings
         self.logo_url = logo_url
+        self.written_digits = WRITTEN_DIGITS
+        """The digit boxes of a blank national ID or mobile: as many as its validator accepts."""
 
     def digits(self, value: object) -> str:
         return to_display_digits(str(value), self.settings.digits)
