@@ -175,3 +175,37 @@ def test_logo_must_exist(policy: Path) -> None:
     edit(policy, "logo: ../templates/img/logo.svg", "logo: ../templates/img/missing.svg")
     [problem] = _problems(policy)
     assert problem.startswith(f"{policy}:{line_of(policy, 'missing.svg')}:9: association.logo: logo file")
+
+
+def test_a_printed_column_that_does_not_exist_is_named_with_its_place(policy: Path) -> None:
+    register = policy.parent.parent / "forms" / "registers" / "requests.yml"
+    edit(register, "  columns: [reference, received_on_hijri, applicant_name,",
+         "  columns: [reference, received_on_hijri, aplicant_name,")  # fmt: skip
+    edit(register, "  date_column: received_on", "  date_column: received_on_hijri")
+    edit(register, "answered_on: 11}", "answered_on: 11, notes: 30}")
+    problems = _problems(policy)
+    line = line_of(register, "aplicant_name")
+    assert problems[0] == (
+        f"{register}:{line}:43: print.columns[2]: unknown column 'aplicant_name'; did you mean 'applicant_name'?"
+    )
+    not_printed = "column {0!r} is not printed: list it in print.columns or remove its width"
+    assert problems[1].endswith("print.widths.applicant_name: " + not_printed.format("applicant_name"))
+    assert problems[2].startswith(f"{register}:{line_of(register, 'notes: 30')}:")
+    assert problems[2].endswith("print.widths.notes: " + not_printed.format("notes"))
+    assert problems[3].startswith(f"{register}:{line_of(register, 'date_column: received_on_hijri')}:16: ")
+    assert "print.date_column: unknown date column 'received_on_hijri'" in problems[3]
+    assert len(problems) == 4
+
+
+def test_registers_print_their_declared_columns_first() -> None:
+    project = load_project(ROOT / "policies" / "policy.yml")
+    for register_id, register in project.registers.items():
+        layout = register.print_layout
+        assert layout is not None, register_id
+        columns = project.register_columns(register_id)
+        assert [c.id for c in columns[: len(layout.columns)]] == layout.columns
+        assert sorted(c.id for c in columns) == sorted(c.id for c in project.declared_columns(register_id))
+    requests = {c.id: c for c in project.register_columns("requests")}
+    assert requests["request_type"].width == 25  # the print width is the column's width
+    date_column = project.date_column("requests")
+    assert date_column is not None and date_column.id == "received_on"

@@ -23,7 +23,8 @@ from generator.registers.lists import refresh_lists
 from generator.registers.sheet import without_cached_results
 from generator.render.xlsx import build_register
 from tests.needs import SOFFICE, require
-from tests.project_fixture import ROOT
+from tests.pdf_print import printed_pages
+from tests.project_fixture import ROOT, copy_project, edit
 from tests.xlsx_fixtures import members
 
 RED = "FFFF0000"
@@ -149,7 +150,7 @@ def test_build_restores_dropdowns_that_calc_shrank_and_leaves_a_short_one(projec
         parts = {info.filename: zf.read(info) for info in zf.infolist()}
     sheet = parts["xl/worksheets/sheet1.xml"]
     sheet = re.sub(rb'sqref="([A-Z]+)2:([A-Z]+)1048576"', rb'sqref="\g<1>2:\g<2>1004"', sheet)
-    sheet = sheet.replace(b'sqref="E2:E1004"', b'sqref="E2:E2"')  # stops short of the data: an archivist's
+    sheet = sheet.replace(b'sqref="G2:G1004"', b'sqref="G2:G2"')  # stops short of the data: an archivist's
     parts["xl/worksheets/sheet1.xml"] = sheet
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
@@ -159,8 +160,8 @@ def test_build_restores_dropdowns_that_calc_shrank_and_leaves_a_short_one(projec
     assert refresh_lists(project, "requests", path) is True
 
     refs = sqrefs(path)
-    assert "E2:E2" in refs
-    assert [r for r in refs if r != "E2:E2" and not r.endswith("1048576") and r.startswith(("K", "L"))] == []
+    assert "G2:G2" in refs  # G, H, I: request type, status, decision (the printed columns come first)
+    assert [r for r in refs if r != "G2:G2" and not r.endswith("1048576") and r.startswith(("H", "I"))] == []
     assert sum(r.endswith("2:" + r.split(":")[1][: -len("1048576")] + "1048576") for r in refs) >= 10
     assert read_register(path, sheet=project.registers["requests"].sheet)[1] == rows
     before = members(path)
@@ -237,3 +238,67 @@ def test_find_rows_reads_one_column(project: Project, tmp_path: Path) -> None:
         number = tx.append({reference: "REQ-1448-00004"})
         assert tx.find_rows(reference, ["REQ-1448-00004"]) == {"REQ-1448-00004": number}
         assert tx.find_rows(reference, []) == {}
+
+
+# ------------------------------------------------------------------------ item 12: a register prints readably
+def calc_prints(path: Path, tmp_path: Path) -> Path:
+    """Print ``path`` to PDF with LibreOffice Calc (its own print set-up: area, scale, titles)."""
+    saved = calc_saves(path, tmp_path)  # fails, not skips, without Calc when CI is set
+    out = saved.parent / "pdf"
+    command = [
+        str(SOFFICE), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+        "--convert-to", "pdf", "--outdir", str(out), str(path),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, timeout=240, check=False)
+    pdf = out / path.with_suffix(".pdf").name
+    assert pdf.is_file(), done.stderr.decode(errors="replace")
+    return pdf
+
+
+def print_area(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml").decode()
+    found = re.search(r'<definedName [^>]*name="_xlnm\.Print_Area"[^>]*>([^<]*)<', book)
+    assert found is not None, "the print area is gone"
+    return found.group(1)
+
+
+def test_the_register_prints_at_8_points_or_more_with_its_header_on_every_page(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path / "project")
+    edit(policy.parent.parent / "forms" / "registers" / "requests.yml", "  - {id: notes,",
+         "  - {id: box, label: رقم صندوق الحفظ, type: text}\n  - {id: notes,")  # fmt: skip
+    old, new = load_project(ROOT / "policies" / "policy.yml"), load_project(policy)
+    path = blank(old, tmp_path)
+    names = ["عبدالله محمد أحمد القحطاني", "نورة سعد الدوسري", "خالد إبراهيم السبيعي"]
+    by_id = {c.id: c.label for c in old.register_columns("requests")}
+
+    def rows(numbers: range) -> None:
+        with open_register(path, sheet=old.registers["requests"].sheet) as tx:
+            for n in numbers:
+                values = {"reference": f"REQ-1448-{n:05d}", "received_on_hijri": "1448/05/20",
+                          "applicant_name": names[n % 3], "national_id": "1000000008", "mobile": "0501234567",
+                          "email": "applicant@example.com", "city": "الرياض", "status": "مستلم",
+                          "request_type": "دار نسائية لتحفيظ القرآن الكريم", "decision": "قبول"}  # fmt: skip
+                tx.append({by_id[k]: v for k, v in values.items()})
+
+    rows(range(1, 41))
+    area = print_area(path)
+    assert area.endswith("!$A$1:$J$1048576")
+    assert refresh_lists(new, "requests", path)  # `build` adds the new column after the last one
+    assert print_area(path) == area
+    shutil.copyfile(calc_saves(path, tmp_path), path)  # an archivist saves it in Calc
+    assert print_area(path).endswith("!$A:$J") or print_area(path).endswith("!$A$1:$J$1048576")
+    rows(range(41, 81))
+    assert print_area(path).endswith("$J") or print_area(path).endswith("$J$1048576")
+
+    pages = printed_pages(calc_prints(path, tmp_path))
+    printed = [c.label for c in new.print_columns("requests")]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert (round(page.width), round(page.height)) == (842, 595), number  # landscape A4
+        assert page.min_size >= 8, (number, sorted(page.sizes, key=lambda s: s[1])[:3])
+        assert all(page.has(label) for label in printed), number  # the header row on every page
+        for other in ("البريد الإلكتروني", "رقم صندوق الحفظ", "ملاحظات"):
+            assert not page.has(other), (number, other)  # only the printed columns
+    text = "".join(page.text for page in pages)
+    assert all(f"REQ-1448-{n:05d}" in text for n in range(1, 81))

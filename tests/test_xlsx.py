@@ -24,10 +24,13 @@ from generator.render.xlsx import (
     FIXED_TIME,
     LAST_ROW,
     LISTS_SHEET,
+    MIN_PRINT_FONT,
     TEXT_FORMAT,
     build_register,
+    print_fit,
     table_name,
 )
+from tests.project_fixture import copy_project, edit
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_TYPES = {"text", "long_text", "reference", "national_id", "mobile", "email", "url", "time", "hijri_text"}
@@ -146,16 +149,48 @@ def test_lists_sheet_is_hidden_and_holds_every_policy_list(project: Project) -> 
 @pytest.mark.parametrize("register_id", REGISTERS)
 def test_print_set_up(project: Project, register_id: str) -> None:
     ws = sheet_of(project, register_id, load(build_register(project, register_id)))
+    printed = project.print_columns(register_id)
+    layout = project.registers[register_id].print_layout
+    assert layout is not None and [c.id for c in printed] == layout.columns
+    # the printed columns come first, so the print area is one block: A to the last printed column
+    assert [c.value for c in ws[1]][: len(printed)] == [c.label for c in printed]
+    last = get_column_letter(len(printed))
+    assert ws.print_area == f"'{ws.title}'!$A$1:${last}${LAST_ROW}"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
+    # fitted to the width at no less than 8 pt text (11 pt cells), even with Calc's wider fallback font
     assert int(ws.page_setup.fitToWidth) == 1
     assert int(ws.page_setup.fitToHeight) == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
+    widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(printed) + 1)]
+    scale = print_fit(widths)
+    assert scale is not None and 11 * scale / 100 >= MIN_PRINT_FONT
     assert ws.print_title_rows == "$1:$1"
     header = ws.oddHeader
     assert header.center.text == project.registers[register_id].title
     assert header.right.text == project.policy.association.name
     assert "&P" in (ws.oddFooter.center.text or "") and "&N" in (ws.oddFooter.center.text or "")
+
+
+def test_too_many_columns_to_fit_print_at_full_size_with_the_reference_on_every_page(tmp_path: Path) -> None:
+    policy = copy_project(tmp_path)
+    edit(policy.parent.parent / "forms" / "registers" / "requests.yml", "            decision, answered_on]",
+         "            decision, answered_on, email, district, site_name, site_address, teacher_name]")  # fmt: skip
+    project = load_project(policy)
+    ws = sheet_of(project, "requests", load(build_register(project, "requests")))
+    assert print_fit([ws.column_dimensions[get_column_letter(i)].width for i in range(1, 16)]) is None
+    assert ws.print_area == f"'{ws.title}'!$A$1:$O${LAST_ROW}"
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert int(ws.page_setup.scale) == 100
+    assert ws.print_title_cols == "$A:$A" and ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.pageOrder == "overThenDown"
+
+
+def test_print_fit_keeps_text_at_8_points() -> None:
+    assert print_fit([10.0]) == 100  # one narrow column: full size
+    fitted = print_fit([14.0] * 10)
+    assert fitted is not None and 11 * fitted / 100 >= MIN_PRINT_FONT
+    assert print_fit([20.0] * 10) is None  # 200 characters would print at about 6 points
 
 
 def expected_format(column: RegisterColumn) -> str:

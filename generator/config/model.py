@@ -400,6 +400,32 @@ class LetterColumns(_Strict):
     signatory_column: Ident | None = Field(None, description="Column receiving the signatory's title")
 
 
+class PrintLayout(_Strict):
+    """What a register looks like on paper: the workbook's print area and `wathiqa register print`."""
+
+    columns: list[Ident] = Field(
+        min_length=1,
+        description="Column ids printed, in this order; they also come first in a new workbook, so the print "
+        "area is one block of columns",
+    )
+    widths: dict[Ident, Annotated[float, Field(ge=4, le=120)]] = Field(
+        default_factory=dict, description="Width in characters of some printed columns (default: the column's own)"
+    )
+    date_column: Ident | None = Field(
+        None, description="Date column that --from/--to select rows by (default: the register's first date column)"
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _unique_columns(cls, columns: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for column in columns:
+            if column in seen:
+                raise ValueError(f"column {column!r} is printed twice")
+            seen.add(column)
+        return columns
+
+
 class Register(_Strict):
     """An Excel register: one row per record, kept by the archivists."""
 
@@ -415,6 +441,9 @@ class Register(_Strict):
     letters: LetterColumns | None = Field(None, description="For the register of outgoing decision letters")
     initial: dict[Ident, str] = Field(
         default_factory=dict, description="Values of a new row, by column id (e.g. status: received)"
+    )
+    print_layout: PrintLayout | None = Field(
+        None, alias="print", description="The columns that matter on paper (default: every column)"
     )
 
     @field_validator("sheet")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,32 @@ class Project:
         return self.documents[doc_id]
 
     def register_columns(self, register_id: str) -> list[RegisterColumn]:
-        """The columns of a register in order, with ``fields_of`` expanded to the document's data fields."""
+        """The columns of a register in workbook order: the printed columns first (``print:``, with their print
+        widths), then the others as declared, with ``fields_of`` expanded to the document's data fields."""
+        columns = self.declared_columns(register_id)
+        layout = self.registers[register_id].print_layout
+        if layout is None:
+            return columns
+        by_id = {c.id: c for c in columns}
+        printed = [replace(by_id[i], width=layout.widths.get(i, by_id[i].width)) for i in layout.columns]
+        return printed + [c for c in columns if c.id not in layout.columns]
+
+    def print_columns(self, register_id: str) -> list[RegisterColumn]:
+        """The columns a register prints, in order (every column when it declares no ``print:``)."""
+        layout = self.registers[register_id].print_layout
+        columns = self.register_columns(register_id)
+        return columns if layout is None else columns[: len(layout.columns)]
+
+    def date_column(self, register_id: str) -> RegisterColumn | None:
+        """The date column that selects rows by period: ``print.date_column``, else the first date declared."""
+        layout = self.registers[register_id].print_layout
+        wanted = layout.date_column if layout is not None else None
+        dates = [c for c in self.declared_columns(register_id) if c.type == "date"]
+        return next((c for c in dates if wanted in (None, c.id)), None)
+
+    def declared_columns(self, register_id: str) -> list[RegisterColumn]:
+        """The columns in the order the register's YAML declares them (the order rules like "the first date
+        column" follow), without print widths."""
         register = self.registers[register_id]
         columns: list[RegisterColumn] = []
         for spec in register.columns:
@@ -470,13 +495,17 @@ def _check_register(
         ids[col_id] = loc
         labels[label] = loc
 
+    complete = True
+    """False when a document the columns come from could not be read: its column ids are unknown."""
     for i, spec in enumerate(reg.columns):
         loc: Loc = ("columns", i)
         if isinstance(spec, FieldsOf):
             if spec.fields_of in broken:
+                complete = False
                 continue
             if spec.fields_of not in documents:
                 yield loaded.problem((*loc, "fields_of"), _unknown("document", spec.fields_of, documents))
+                complete = False
                 continue
             doc = documents[spec.fields_of][0]
             data_ids = {f.id for f in doc.data_fields()}
@@ -525,6 +554,22 @@ def _check_register(
             yield loaded.problem(loc, _unknown("date column", of, date_columns))
     if not any(isinstance(c, Column) and c.type == "reference" for c in reg.columns):
         yield loaded.problem(("columns",), "a register needs one column of type reference")
+    if reg.print_layout is not None and complete:
+        yield from _check_print(reg, loaded, ids, date_columns)
+
+
+def _check_print(reg: Register, loaded: Loaded, ids: dict[str, Loc], date_columns: set[str]) -> Iterator[Problem]:
+    layout = reg.print_layout
+    assert layout is not None
+    for i, column_id in enumerate(layout.columns):
+        if column_id not in ids:
+            yield loaded.problem(("print", "columns", i), _unknown("column", column_id, ids))
+    for column_id in layout.widths:
+        if column_id not in layout.columns:
+            msg = f"column {column_id!r} is not printed: list it in print.columns or remove its width"
+            yield loaded.problem(("print", "widths", column_id), msg, at_key=True)
+    if layout.date_column is not None and layout.date_column not in date_columns:
+        yield loaded.problem(("print", "date_column"), _unknown("date column", layout.date_column, date_columns))
 
 
 def _unknown(what: str, name: str, known: Iterable[str]) -> str:

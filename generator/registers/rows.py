@@ -153,7 +153,8 @@ def _auto_columns(project: Project, register_id: str, columns: list[RegisterColu
         for f in project.documents[spec.fields_of].all_fields():
             if f.auto in ("today", "earliest_reply"):
                 autos.setdefault(f.id, f.auto)
-    first_own = next((c for c in columns if c.type == "date" and c.field is None), None)
+    declared = project.declared_columns(register_id)  # "first" as declared, not as printed
+    first_own = next((c for c in declared if c.type == "date" and c.field is None), None)
     if first_own is not None:
         autos.setdefault(first_own.id, "today")  # the date the row is recorded: received_on, sent_on ...
     return {c.id: autos[c.id] for c in columns if c.id in autos}

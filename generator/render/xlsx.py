@@ -50,6 +50,7 @@ __all__ = [
     "LISTS_SHEET",
     "LIST_NAME_PREFIX",
     "LIST_NUMBERS_NAME_PREFIX",
+    "MIN_PRINT_FONT",
     "TEXT_FORMAT",
     "ListRange",
     "ListValidation",
@@ -59,6 +60,7 @@ __all__ = [
     "list_ranges",
     "list_validation",
     "lists_sheet_xml",
+    "print_fit",
     "rating_lists",
     "settled_statuses",
     "table_name",
@@ -107,6 +109,16 @@ _TYPE_WIDTH: dict[str, float] = {
     "choice": 14,
 }
 _MAX_FITTED_WIDTH = 40.0
+
+MIN_PRINT_FONT = 8.0
+"""Points: the smallest text a printed register may have."""
+_CELL_FONT_PT = 11.0  # the workbook's default font (Calibri 11), which the cells use
+_FONT_MARGIN = 0.2  # points kept in hand for rounding
+# A column of width w is w digits of the default font plus padding: 7w+5 pixels in Excel (Calibri 11), but
+# 9.3w+5 in LibreOffice where Calibri is missing and DejaVu Sans stands in (measured: Calc on Debian printed
+# the same columns 1.25 times wider). The fit is computed with the wider digit, so it holds in both.
+_CHAR_PX, _COLUMN_PADDING_PX = 9.3, 5
+_PRINTABLE_WIDTH_PT = 297 / 25.4 * 72 - 2 * 0.4 * 72  # landscape A4 less the 0.4 inch side margins
 _HEADER_LINE_HEIGHT = 15.0  # points per line of the 11 pt bold header
 
 _HEADER_FONT = Font(name="Arial", bold=True, size=11)
@@ -174,7 +186,7 @@ def build_register(project: Project, register_id: str) -> bytes:
     _add_table(ws, register, columns)
     _add_validations(ws, columns, project)
     _add_overdue_format(ws, columns, policy)
-    _set_print(ws, register, policy)
+    _set_print(ws, project, register)
     _set_properties(wb, register, policy)
     wb.active = 0
     return _deterministic(_save(wb))
@@ -412,13 +424,33 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")  # "&" starts a code in page headers
 
 
-def _set_print(ws: Worksheet, register: Register, policy: Policy) -> None:
+def print_fit(widths: list[float]) -> int | None:
+    """The scale (percent) at which columns of these widths fit the width of a landscape A4 page, or None when
+    fitting them would print the text smaller than :data:`MIN_PRINT_FONT` points."""
+    points = sum((_CHAR_PX * w + _COLUMN_PADDING_PX) * 0.75 for w in widths)
+    scale = min(1.0, _PRINTABLE_WIDTH_PT / points) if points else 1.0
+    return math.floor(scale * 100) if _CELL_FONT_PT * scale >= MIN_PRINT_FONT + _FONT_MARGIN else None
+
+
+def _set_print(ws: Worksheet, project: Project, register: Register) -> None:
+    """Landscape A4, the header row on every page, the printed columns (the first ones) as the print area:
+    fitted to the page width when the text stays readable, else at full size with the reference column
+    repeated on each page the columns flow onto."""
+    policy = project.policy
+    printed = project.print_columns(register.id)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    fit = print_fit([column_width(c, policy) for c in printed])
+    if fit is not None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.page_setup.scale = 100
+        ws.page_setup.pageOrder = "overThenDown"  # a row's columns on consecutive pages
+        ws.print_title_cols = "A:A"
     ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{get_column_letter(len(printed))}{LAST_ROW}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
@@ -427,7 +459,10 @@ def _set_print(ws: Worksheet, register: Register, policy: Policy) -> None:
     ws.oddHeader.center.text = _header_text(register.title)
     ws.oddHeader.center.font = "Arial,Bold"
     labels = policy.labels
-    ws.oddFooter.center.text = f"{_header_text(labels.page)} &P {_header_text(labels.page_of)} &N"
+    # Calc lays a footer out left to right: the right-to-left marks keep «صفحة ١ من ٢» in its Arabic order
+    rlm = "\u200f"
+    page, page_of = _header_text(labels.page), _header_text(labels.page_of)
+    ws.oddFooter.center.text = f"{rlm}{page}{rlm} &P{rlm} {page_of}{rlm} &N{rlm}"
 
 
 def _set_properties(wb: Workbook, register: Register, policy: Policy) -> None:
