@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .workflow.issue import CaseRenderers, IssueResult
     from .workflow.lookup import RegisterTable
     from .workflow.merge import InvalidRow, MergeSummary
+    from .workflow.printing import RegisterPrint
     from .workflow.recover import RecoverResult
     from .workflow.sync import SyncResult
 
@@ -48,6 +49,7 @@ __all__ = [
     "load_project",
     "merge",
     "preview",
+    "print_register",
     "read_register",
     "record_decision",
     "recover_office_db",
@@ -191,6 +193,22 @@ def read_register(
     from .workflow.lookup import read_register_table
 
     return read_register_table(project, register_id, out_dir, status=status, query=query)
+
+
+def print_register(
+    project: Project,
+    register_id: str,
+    out_dir: Path,
+    *,
+    status: str | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+) -> RegisterPrint:
+    """A register's printed columns as an Arabic PDF (A4 landscape) under ``registers/print/``: every row, or those
+    of one status and dated between ``start`` and ``end`` (either calendar); rows waiting in the journal marked."""
+    from .workflow.printing import print_register as run
+
+    return run(project, register_id, out_dir, status=status, start=start, end=end)
 
 
 def sync_registers(project: Project, out_dir: Path, registers: Sequence[str] | None = None) -> SyncResult:

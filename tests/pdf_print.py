@@ -34,8 +34,8 @@ class PrintedPage:
     def has(self, phrase: str) -> bool:
         """Every word of the phrase is on the page. Words, not the phrase: a header label wrapped on three lines
         of a cell comes out interleaved with its neighbours, and extractors drop spaces in Arabic lines."""
-        text = _SPACES.sub("", self.text)
-        return all(word.strip("()") in text for word in phrase.split())
+        text, phrase = _SPACES.sub("", self.text), strip_tatweel(phrase)
+        return all(word.strip("()[]«»") in text for word in phrase.split())  # brackets come out mirrored
 
 
 def printed_pages(pdf: bytes | Path) -> list[PrintedPage]:

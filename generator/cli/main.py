@@ -72,11 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-invalid", action="store_true", help="generate the valid records, report the rest")
     p = command("decide", "write the decision letters the archivists decided in the requests register")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p = command("register", "read a register, or apply the rows waiting for it")
-    p.add_argument("action", choices=["show", "sync"])
+    p = command("register", "read or print a register, or apply the rows waiting for it")
+    p.add_argument("action", choices=["show", "print", "sync"])
     p.add_argument("register_id", metavar="REGISTER_ID", nargs="?", help="one register (sync: all if omitted)")
-    p.add_argument("--status", help="show: only rows with this status (id or Arabic label)")
+    p.add_argument("--status", help="show, print: only rows with this status (id or Arabic label)")
     p.add_argument("--columns", metavar="ID,ID", help="show: these columns (ids or labels), in this order")
+    p.add_argument("--from", dest="start", metavar="DATE", help="print: rows dated from this day (Hijri or Gregorian)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="print: rows dated up to this day")
     p.add_argument("--recover", action="store_true", help="sync: rebuild what a lost office database waited for")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p = command("report", "the office's figures for a period: reports/PERIOD/report.pdf and report.xlsx")
@@ -202,6 +204,15 @@ def _register(project: Project, args: argparse.Namespace, out: TextIO) -> int:
 
         table = api.read_register(project, args.register_id, args.out, status=args.status)
         show_register(table, out, columns=args.columns.split(",") if args.columns else None)
+        return 0
+    if args.action == "print":
+        if args.register_id is None:
+            raise ArgumentError("wathiqa register print: REGISTER_ID is required")
+        from .messages import print_summary
+
+        printed = api.print_register(project, args.register_id, args.out, status=args.status, start=args.start,
+                                     end=args.end)  # fmt: skip
+        print(print_summary(project, printed), file=out)
         return 0
     registers = [args.register_id] if args.register_id else None
     if registers and args.register_id not in project.registers:

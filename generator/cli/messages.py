@@ -5,15 +5,17 @@ from __future__ import annotations
 from ..config.project import Project
 from ..content.text import count_ar
 from ..workflow.decide import DecideResult
+from ..workflow.printing import RegisterPrint
 from ..workflow.recover import RecoverResult
 from ..workflow.sync import SyncResult, Waiting
 
-__all__ = ["decide_summary", "sync_summary"]
+__all__ = ["decide_summary", "print_summary", "sync_summary"]
 
 LETTERS = ("خطاب", "خطابان", "خطابات", "خطابًا")
 REQUESTS = ("طلب", "طلبان", "طلبات", "طلبًا")
 ROWS = ("صف", "صفان", "صفوف", "صفًا")
 CHANGES = ("تغيير", "تغييران", "تغييرات", "تغييرًا")
+PAGES = ("صفحة", "صفحتان", "صفحات", "صفحةً")
 NOTHING_NEW = "لا توجد قرارات جديدة تحتاج إلى خطابات"
 
 
@@ -35,6 +37,20 @@ def decide_summary(project: Project, result: DecideResult) -> str:
     if result.in_progress:
         lines.append(f"{count_ar(len(result.in_progress), REQUESTS, digits)} صدر له الخطاب وينتظر التسجيل في السجل.")
     lines += _waiting_lines(project, result.waiting)
+    return "\n".join(lines)
+
+
+def print_summary(project: Project, result: RegisterPrint) -> str:
+    """Where the printed register is, and what it holds."""
+    digits = project.policy.settings.digits
+    pages = "صفحة واحدة" if result.pages == 1 else count_ar(result.pages, PAGES, digits)  # a feminine noun
+    if result.rows:
+        lines = [f"طُبع من «{result.title}» {count_ar(result.rows, ROWS, digits)} في {pages}."]
+    else:
+        lines = [f"لا يطابق هذا الاختيار أي صف في «{result.title}»؛ طُبعت صفحة تذكر ذلك."]
+    lines.append(f"الملف: {result.path}")
+    if result.pending:
+        lines.append(f"منها {count_ar(result.pending, ROWS, digits)} بانتظار الكتابة في السجل، معلَّمة بـ «*».")
     return "\n".join(lines)
 
 

@@ -16,7 +16,15 @@ from ..config.project import Project, _validate
 from ..config.yamlio import load_yaml
 from ..errors import Problem, ProjectError
 
-__all__ = ["WORDING_FILE", "BookletWording", "EvidenceWording", "ReportWording", "Wording", "load_wording"]
+__all__ = [
+    "WORDING_FILE",
+    "BookletWording",
+    "EvidenceWording",
+    "RegisterPrintWording",
+    "ReportWording",
+    "Wording",
+    "load_wording",
+]
 
 WORDING_FILE = "reports.yml"
 """The file name, in the folder of policy.yml."""
@@ -194,12 +202,28 @@ class EvidenceWording(_Strict):
     register_copy: Text = Field(description="{title}: the register's Arabic title")
 
 
+class RegisterPrintWording(_Strict):
+    """A register printed as a PDF (``wathiqa register print``)."""
+
+    all_rows: Text = Field(description="The selection when no status and no dates are given")
+    status: Text = Field(description="{status}: the status label")
+    between: Text = Field(description="{column}, {start}, {end}: the date column's label and the first/last day")
+    since: Text = Field(description="{column}, {start}")
+    until: Text = Field(description="{column}, {end}")
+    count: Text = Field(description="{count}: the number of rows printed")
+    number: Text = Field(description="Header of the column numbering the printed rows")
+    pending: Text = Field(description="Note under the table: rows marked «*» wait in the office database")
+    printed: Text = Field(description="{date}: the day the register was printed")
+    empty: Text = Field(description="Printed instead of the table when no row is selected")
+
+
 class Wording(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, title="wathiqa reports wording")
 
     report: ReportWording
     booklet: BookletWording
     evidence: EvidenceWording
+    register_print: RegisterPrintWording
 
 
 def wording_path(project: Project) -> Path:
