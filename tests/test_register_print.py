@@ -110,7 +110,7 @@ def test_the_whole_register_prints_landscape_with_its_header_on_every_page(out: 
         assert reference(n) in text, n
         assert text.count(reference(n)) == 1, n
     assert pending in text  # the row waiting in the journal is printed, and said to wait
-    assert pages[-1].has("الصفوف المعلَّمة بـ «*» صدرت وتنتظر الكتابة في السجل")
+    assert pages[-1].has("الصفوف المعلَّمة بـ «*» فيها ما ينتظر الكتابة في السجل")
 
 
 def test_status_and_dates_select_the_rows(out: Path) -> None:

@@ -1,5 +1,5 @@
-"""A register's rows as a printable Arabic PDF: the HTML of templates/html/register.html laid out by the
-documents' WeasyPrint engine (shipped fonts, the templates-only fetcher), A4 landscape.
+"""A register's rows as a printable Arabic PDF, A4 landscape: templates/html/register.html (on the office prints'
+page, reports/page.html) laid out by the documents' WeasyPrint engine (shipped fonts, templates-only fetcher).
 
 The table is the register's printed columns (``print:`` in its YAML), in the widths declared there; its header
 row repeats on every page (a ``thead``), no row is split across two pages, and every cell is written as the
@@ -129,6 +129,7 @@ def register_html(project: Project, sheet: RegisterSheet) -> str:
         digits=digits,
         licence=to_display_digits(policy.association.licence_number, digits),
         logo_url=project.logo_path.as_uri(),
+        footer=f"{sheet.title} — {sheet.printed_line}",
         created=f"{sheet.printed_on.isoformat()}T00:00:00+03:00",
     )
 
