@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,10 @@ class Project:
     templates_dir: Path
     sources: dict[str, Path]
     """The YAML file of each document and register, by id."""
+    _column_cache: dict[tuple[str, bool], list[RegisterColumn]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Columns worked out once per register (declared, and in workbook order): a read asks on every row."""
 
     @property
     def logo_path(self) -> Path:
@@ -65,13 +69,16 @@ class Project:
     def register_columns(self, register_id: str) -> list[RegisterColumn]:
         """The columns of a register in workbook order: the printed columns first (``print:``, with their print
         widths), then the others as declared, with ``fields_of`` expanded to the document's data fields."""
-        columns = self.declared_columns(register_id)
-        layout = self.registers[register_id].print_layout
-        if layout is None:
-            return columns
-        by_id = {c.id: c for c in columns}
-        printed = [replace(by_id[i], width=layout.widths.get(i, by_id[i].width)) for i in layout.columns]
-        return printed + [c for c in columns if c.id not in layout.columns]
+        cached = self._column_cache.get((register_id, True))
+        if cached is None:
+            columns = self.declared_columns(register_id)
+            layout = self.registers[register_id].print_layout
+            if layout is not None:
+                by_id = {c.id: c for c in columns}
+                printed = [replace(by_id[i], width=layout.widths.get(i, by_id[i].width)) for i in layout.columns]
+                columns = printed + [c for c in columns if c.id not in layout.columns]
+            cached = self._column_cache[(register_id, True)] = columns
+        return list(cached)
 
     def print_columns(self, register_id: str) -> list[RegisterColumn]:
         """The columns a register prints, in order (every column when it declares no ``print:``)."""
@@ -89,16 +96,17 @@ class Project:
     def declared_columns(self, register_id: str) -> list[RegisterColumn]:
         """The columns in the order the register's YAML declares them (the order rules like "the first date
         column" follow), without print widths."""
-        register = self.registers[register_id]
-        columns: list[RegisterColumn] = []
-        for spec in register.columns:
-            if isinstance(spec, FieldsOf):
-                for f in self.documents[spec.fields_of].data_fields():
-                    if f.id not in spec.exclude:
-                        columns.append(RegisterColumn(f.id, f.label, f.type, f.list, None, None, f))
-            else:
-                columns.append(RegisterColumn(spec.id, spec.label, spec.type, spec.list, spec.width, spec.of))
-        return columns
+        cached = self._column_cache.get((register_id, False))
+        if cached is None:
+            cached = self._column_cache[(register_id, False)] = []
+            for spec in self.registers[register_id].columns:
+                if isinstance(spec, FieldsOf):
+                    for f in self.documents[spec.fields_of].data_fields():
+                        if f.id not in spec.exclude:
+                            cached.append(RegisterColumn(f.id, f.label, f.type, f.list, None, None, f))
+                else:
+                    cached.append(RegisterColumn(spec.id, spec.label, spec.type, spec.list, spec.width, spec.of))
+        return list(cached)
 
 
 # --------------------------------------------------------------------------------------------- messages
