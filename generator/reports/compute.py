@@ -429,7 +429,7 @@ def compute_report(
         good, bad = entries(project, register_id, rows, missing_date_ar=missing_date_ar)
         counted[register_id] = good
         uncounted += [item for item in bad if item.day is None or item.day in period]
-    items = tuple(c for c in project.register_columns("satisfaction") if c.type == "rating")
+    items = tuple(c for c in project.declared_columns("satisfaction") if c.type == "rating")
     scale = len(project.policy.lists[items[0].list].items) if items and items[0].list else 5
     return Report(
         current=_figures(project, counted, period, today, items, scale),
