@@ -76,7 +76,7 @@ def row_for(
     policy's reply period; a ``hijri_text`` column shows its ``of`` column in Hijri. A value that does not
     fit its column (an option id the policy does not list) is a :class:`DataError`.
     """
-    columns = project.register_columns(register_id)
+    columns = project.declared_columns(register_id)  # problems in the form's order
     policy = project.policy
     values: dict[str, Any] = {}
     autos = _auto_columns(project, register_id, columns)
@@ -107,7 +107,7 @@ def cells_for(project: Project, register_id: str, values: Mapping[str, Any]) -> 
     overwrite what the row already holds. A ``hijri_text`` column follows its date when that date is given.
     Empty values are kept as ``None`` (the engine clears the cell but keeps its formatting).
     """
-    columns = project.register_columns(register_id)
+    columns = project.declared_columns(register_id)  # problems in the form's order
     known = {c.id for c in columns}
     unknown = [key for key in values if key not in known]
     if unknown:
@@ -252,7 +252,7 @@ def check_row(
     by_label = {normalise_spaces(label): value for label, value in values_by_label.items()}
     record: dict[str, Any] = {}
     issues: list[FieldIssue] = []
-    for column in project.register_columns(register_id):
+    for column in project.declared_columns(register_id):  # problems in the form's order
         if column.type == "hijri_text":
             continue
         value = by_label.get(normalise_spaces(column.label))
