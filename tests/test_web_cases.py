@@ -133,6 +133,21 @@ def test_register_page_searches_marks_and_downloads(client: FlaskClient) -> None
     assert "attachment" in xlsx.headers["Content-Disposition"]
 
 
+def test_register_prints_for_the_binder(client: FlaskClient, out: Path) -> None:
+    first = issue(client, applicant_name="سارة خالد الدوسري")
+    page = text(client.get("/registers/requests", query_string={"status": "received"}))
+    assert 'href="/registers/requests/print.pdf?status=received"' in page and "طباعة السجل (PDF) بهذه الحالة" in page
+    printed = client.get("/registers/requests/print.pdf", query_string={"status": "received"})
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert "attachment" not in printed.headers.get("Content-Disposition", "")
+    words = pdf_text(printed.data)
+    assert first in words and "الحالة: مستلم" in words
+    assert (out / "registers" / "print" / "requests-received.pdf").read_bytes() == printed.data
+    assert not pdf_text(client.get("/registers/requests/print.pdf", query_string={"status": "answered"}).data).count(first)
+    assert client.get("/registers/requests/print.pdf", query_string={"status": "closed"}).status_code == 404
+    assert client.get("/registers/nothing/print.pdf").status_code == 404
+
+
 def test_decision_is_recorded_and_its_letter_written(client: FlaskClient, out: Path) -> None:
     reference = issue(client)
     page = text(client.get("/decisions"))

@@ -1,4 +1,5 @@
-"""The registers as tables: search by reference, name, national ID or mobile; pending rows marked; the .xlsx."""
+"""The registers as tables: search by reference, name, national ID or mobile; pending rows marked; the .xlsx, and
+the register printed for the binder (PDF)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,23 @@ def _case_names() -> set[str]:
 @role_required("archivist")
 def download(register_id: str) -> Response:
     return send_entry(office().out_dir / "registers", f"{_register_id(register_id)}.xlsx")
+
+
+@bp.get("/registers/<register_id>/print.pdf")
+@role_required("archivist")
+def print_pdf(register_id: str) -> Response:
+    """The register printed for the binder, as `wathiqa register print` makes it: the rows of the status shown."""
+    from ... import print_register
+    from ...errors import InputError
+
+    state = office()
+    status = request.args.get("status", "") or None
+    try:
+        printed = print_register(state.project, _register_id(register_id), state.out_dir, status=status)
+    except InputError:
+        abort(404)  # an unknown status or a register not made yet: the page offers neither
+    audit("print_register", register_id, printed.path.name)
+    return send_entry(printed.path.parent, printed.path.name)
 
 
 @bp.post("/registers/sync")
