@@ -5,6 +5,9 @@ block normally writes the new version (see :mod:`.package`), an exception writes
 their header label, so columns archivists insert or move do not matter. :func:`read_register` reads without
 the lock. Besides rows, a transaction can replace another sheet whole (a lists sheet), set workbook-level
 defined names and re-point the sheet's list dropdowns, every other byte staying as it was.
+
+(Somewhat over 500 lines: the transaction is one object whose methods share the parsed parts; the pieces that
+stand alone already live beside it in lock, package, sheet, workbook, styles and cells.)
 """
 
 from __future__ import annotations
