@@ -187,3 +187,22 @@ def test_file_names_are_ascii_and_name_the_selection() -> None:
     assert print_file_name("requests", None, None, None) == "requests.pdf"
     assert print_file_name("requests", "received", day, None) == "requests-received-from-2026-11-11.pdf"
     assert print_file_name("requests", None, None, day) == "requests-to-2026-11-11.pdf"
+
+
+def test_a_row_is_never_split_across_two_pages() -> None:
+    from generator.render.register_pdf import PrintedRow, RegisterSheet, register_pdf
+
+    columns = [c for c in PROJECT.register_columns("requests") if c.id in ("reference", "applicant_name", "notes")]
+    notes = next(c for c in columns if c.id == "notes")
+    words = " ".join(["ملاحظة طويلة عن الموقع والمعلم وأوقات الحلقة"] * 12)
+    rows = [
+        PrintedRow({columns[0].label: reference(n), notes.label: f"START{n:03d} {words} END{n:03d}"})
+        for n in range(1, 41)
+    ]
+    sheet = RegisterSheet("requests", "سجل", columns, rows, [], "٤٠", None, "", "م", TODAY, "")
+    pdf, count = register_pdf(PROJECT, sheet)
+    pages = printed_pages(pdf)
+    assert count == len(pages) > 3
+    for n in range(1, 41):
+        holding = [i for i, page in enumerate(pages) if f"START{n:03d}" in page.text or f"END{n:03d}" in page.text]
+        assert len(holding) == 1, (n, holding)  # the row's first and last line on one page
