@@ -106,11 +106,8 @@ def _shares(project: Project, columns: Sequence[RegisterColumn]) -> list[float]:
 
 
 def register_html(project: Project, sheet: RegisterSheet) -> str:
-    from ..reports.html import environment
-    from .pdf import css_string
+    from ..reports.html import print_html
 
-    env = environment(project.templates_dir)
-    env.filters["css_string"] = css_string
     policy = project.policy
     digits = policy.settings.digits
     shares = _shares(project, sheet.columns)
@@ -119,18 +116,16 @@ def register_html(project: Project, sheet: RegisterSheet) -> str:
         for n, row in enumerate(sheet.rows, start=1)
         for values in [_values(project, sheet, row)]
     ]
-    return env.get_template(TEMPLATE).render(
+    return print_html(
+        project,
+        TEMPLATE,
+        digits=digits,
+        footer=f"{sheet.title} — {sheet.printed_line}",
+        made_on=sheet.printed_on,
         sheet=sheet,
         rows=rows,
         number_share=shares[0],
         columns=list(zip(sheet.columns, shares[1:], strict=True)),
-        policy=policy,
-        labels=policy.labels,
-        digits=digits,
-        licence=to_display_digits(policy.association.licence_number, digits),
-        logo_url=project.logo_path.as_uri(),
-        footer=f"{sheet.title} — {sheet.printed_line}",
-        created=f"{sheet.printed_on.isoformat()}T00:00:00+03:00",
     )
 
 

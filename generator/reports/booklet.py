@@ -19,13 +19,10 @@ BOOKLET_FILE = "policy.pdf"
 
 def booklet_html(project: Project, words: BookletWording) -> str:
     """The booklet's printable HTML."""
-    from ..render.pdf import css_string
-    from .html import environment
+    from .html import print_html
 
     policy = project.policy
     digits = policy.settings.digits
-    env = environment(project.templates_dir)
-    env.filters["css_string"] = css_string
     if policy.settings.calendar == "hijri":
         century = str(to_hijri(words.issued)[0])[:2]
         date_blank = f"……/……/……{to_display_digits(century, digits)}هـ"
@@ -33,19 +30,17 @@ def booklet_html(project: Project, words: BookletWording) -> str:
         date_blank = f"……/……/……{to_display_digits(str(words.issued.year)[:2], digits)}م"
     labels = policy.labels
     footer = f"{labels.form_code}: {words.code}  ·  {labels.version}: {to_display_digits(words.version, digits)}"
-    return env.get_template("booklet.html").render(
-        b=words,
-        policy=policy,
-        labels=policy.labels,
+    return print_html(
+        project,
+        "booklet.html",
         digits=digits,
+        footer=footer,
+        made_on=words.issued,
+        b=words,
         channels=policy.lists["channels"].items if "channels" in policy.lists else [],
         tools=policy.lists["reference_tools"].items if "reference_tools" in policy.lists else [],
         number=lambda n: to_display_digits(str(n), digits),
         date_blank=date_blank,
-        licence=to_display_digits(policy.association.licence_number, digits),
-        logo_url=project.logo_path.as_uri(),
-        footer=footer,
-        created=f"{words.issued.isoformat()}T00:00:00+03:00",
     )
 
 

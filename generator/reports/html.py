@@ -25,6 +25,7 @@ __all__ = [
     "BODY_TEMPLATE",
     "STYLESHEET",
     "format_value",
+    "print_html",
     "report_context",
     "report_html",
     "report_partial",
@@ -98,24 +99,37 @@ def report_partial(project: Project, view: ReportView, words: ReportWording) -> 
     return Markup(env.get_template(BODY_TEMPLATE).render(report_context(project, view, words)))
 
 
-def report_html(project: Project, view: ReportView, words: ReportWording) -> str:
-    """The whole printable HTML document of report.pdf."""
+def print_html(
+    project: Project, template: str, *, digits: DigitStyle, footer: str, made_on: date, **values: Any
+) -> str:
+    """A print drawn on the office prints' page (reports/page.html: letterhead, footer, «صفحة X من Y»): ``template``
+    rendered with what that page needs and ``values``. The report, the policy booklet and the register print."""
     from ..render.pdf import css_string
 
     env = environment(project.templates_dir)
     env.filters["css_string"] = css_string
     policy = project.policy
-    digits = view.digits
-    today = view.made_on
-    return env.get_template("report.html").render(
-        report_context(project, view, words),
+    return env.get_template(template).render(
         policy=policy,
         labels=policy.labels,
         digits=digits,
         licence=to_display_digits(policy.association.licence_number, digits),
         logo_url=project.logo_path.as_uri(),
+        footer=footer,
+        created=f"{made_on.isoformat()}T00:00:00+03:00",
+        **values,
+    )
+
+
+def report_html(project: Project, view: ReportView, words: ReportWording) -> str:
+    """The whole printable HTML document of report.pdf."""
+    return print_html(
+        project,
+        "report.html",
+        digits=view.digits,
         footer=f"{words.title} — {view.period_title}",
-        created=f"{today.isoformat()}T00:00:00+03:00",
+        made_on=view.made_on,
+        **report_context(project, view, words),
     )
 
 
