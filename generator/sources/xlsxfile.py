@@ -9,6 +9,10 @@ a data file comes from outside and everything in it must stay bounded and inside
 * only the cells the sheet really holds are visited: one cell at XFD1048576 costs one cell, not a million
   empty rows of sixteen thousand columns, and a row beyond :data:`MAX_ROWS` that holds data is refused;
   columns beyond the bound the caller gives (from the document's fields) are never looked at;
+* the work of reading is bounded, not only the bytes: a sheet of a few kilobytes whose every cell points at
+  one 32,767-character shared string would hand the validators gigabytes of text, so the characters handed out
+  (:data:`MAX_TOTAL_CHARS`) and the cells visited (:data:`MAX_CELLS`) are counted and the file is refused, in
+  Arabic, as soon as either runs over — after a few hundred such cells, not after the last;
 * a damaged part (truncated XML, a number cell holding ``abc``, a shared string that does not exist, the sheet
   missing) is a :class:`DataError` naming the part or the cell.
 
@@ -37,6 +41,11 @@ MAX_PART_BYTES = 60_000_000
 MAX_TOTAL_BYTES = 150_000_000
 """All parts together, uncompressed."""
 MAX_MEMBERS = 10_000
+MAX_TOTAL_CHARS = 10_000_000
+"""Characters of text handed out for one file: a batch of 5,000 letters with 20 columns of 50 letters is 5
+million; a shared string repeated in every cell reaches this after ~300 cells and stops the reading there."""
+MAX_CELLS = 3_000_000
+"""Cells visited in the sheet, read or not (beyond the columns asked for): 100,000 rows of 30 columns."""
 
 MSG_NOT_XLSX = "تعذرت قراءة ملف Excel؛ تأكد أنه ملف ‎.xlsx‎ سليم"
 MSG_DAMAGED = "ملف Excel تالف: الجزء {part} {what}؛ افتحه في Excel واحفظه من جديد"
@@ -45,6 +54,11 @@ MSG_CELL = "الخلية {cell}: {what}"
 MSG_NOT_NUMBER = "تحتوي على {value} في موضع رقم؛ الملف تالف"
 MSG_NO_STRING = "تشير إلى نص غير موجود في الملف؛ الملف تالف"
 MSG_BAD_DATE = "تحتوي على تاريخ غير صالح"
+MSG_TOO_MUCH_TEXT = (
+    "الجدول يحتوي على نصوص أكثر مما تحتمله دفعة واحدة (أكثر من {limit} حرف حتى الخلية {cell})؛ "
+    "قسّم الدفعة إلى ملفات أصغر"
+)
+MSG_TOO_MANY_CELLS = "الورقة تحتوي على أكثر من {limit} خلية؛ قسّم الدفعة إلى ملفات أصغر"
 MSG_TOO_FAR = "الورقة تحتوي على بيانات في الصف {row}؛ الحد الأقصى {limit} صف، قسّم الدفعة إلى ملفات أصغر"
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -53,8 +67,20 @@ _REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 _FORMAT_LETTER = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
-_BUILTIN_DATES = {14: "date", 15: "date", 16: "date", 17: "date", 18: "time", 19: "time", 20: "time", 21: "time",
-                  22: "datetime", 45: "time", 46: "time", 47: "time"}
+_BUILTIN_DATES = {
+    14: "date",
+    15: "date",
+    16: "date",
+    17: "date",
+    18: "time",
+    19: "time",
+    20: "time",
+    21: "time",
+    22: "datetime",
+    45: "time",
+    46: "time",
+    47: "time",
+}
 
 
 def _local(tag: str) -> str:
@@ -207,6 +233,10 @@ class _Sheet:
         styles_part = next((t for k, t in rels.values() if k.endswith("/styles")), None)
         self.date_kinds = _date_kinds(package, styles_part)
         self._strings: list[str] | None = None
+        self.chars = 0
+        """Characters of text handed out so far (bounded by :data:`MAX_TOTAL_CHARS`)."""
+        self.visited = 0
+        """Cells visited so far (bounded by :data:`MAX_CELLS`)."""
 
     @staticmethod
     def _date1904(workbook: ElementTree.Element) -> bool:
@@ -241,8 +271,11 @@ class _Sheet:
                 if name == "c":
                     ref = element.get("r")
                     column, at_row = self._position(ref, column + 1, row_number)
+                    self._count_cell()
                     if column <= max_columns:
                         value = self._value(element, ref or f"R{at_row}C{column}")
+                        if isinstance(value, str):
+                            self._count_text(len(value), ref or f"R{at_row}C{column}")
                         if not is_blank(value):
                             row[column] = value
                     element.clear()
@@ -257,6 +290,16 @@ class _Sheet:
                         holder.clear()  # finished rows go, so memory stays one row whatever the sheet
         except ElementTree.ParseError:
             refuse(self.package.path, MSG_DAMAGED.format(part=self.part, what="ليس XML سليمًا أو مقطوع"))
+
+    def _count_cell(self) -> None:
+        self.visited += 1
+        if self.visited > MAX_CELLS:
+            refuse(self.package.path, MSG_TOO_MANY_CELLS.format(limit=MAX_CELLS))
+
+    def _count_text(self, length: int, ref: str) -> None:
+        self.chars += length
+        if self.chars > MAX_TOTAL_CHARS:
+            refuse(self.package.path, MSG_TOO_MUCH_TEXT.format(limit=MAX_TOTAL_CHARS, cell=ref))
 
     def _position(self, ref: str | None, next_column: int, row_number: int) -> tuple[int, int]:
         if ref is None:
