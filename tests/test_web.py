@@ -18,7 +18,7 @@ from generator.office.accounts import add_account
 from generator.office.audit import audit_entries
 from generator.office.db import OfficeDB
 from generator.web import SECRET_NAME, WebSettings, create_app
-from generator.web.security import LoginThrottle
+from generator.web.security import THROTTLE
 from tests.web_helpers import PROJECT, csrf, example_values, make_app, post_form
 
 DOC = PROJECT.documents["application"]
@@ -246,8 +246,15 @@ def test_accounts_are_required_once_they_exist(out: Path) -> None:
             "clerk1",
             "clerk pass 1",
             ["/documents", "/batches/new", "/drafts", "/cases"],
-            ["/decisions", "/registers/requests", "/registers/requests.xlsx", "/registers/requests/print.pdf", "/audit",
-             "/reports", "/accounts"],
+            [
+                "/decisions",
+                "/registers/requests",
+                "/registers/requests.xlsx",
+                "/registers/requests/print.pdf",
+                "/audit",
+                "/reports",
+                "/accounts",
+            ],
         ),
         ("arch1", "arch pass 1", ["/decisions", "/registers/requests", "/cases"], ["/audit", "/accounts", "/check"]),
         ("boss", "boss pass 1", ["/decisions", "/audit", "/registers", "/accounts", "/check"], []),
@@ -276,7 +283,7 @@ def test_a_clerk_cannot_decide(out: Path) -> None:
 
 def test_wrong_password_is_refused_then_slowed(out: Path) -> None:
     client = with_accounts(out).test_client()
-    for _ in range(LoginThrottle.FREE_FAILURES):
+    for _ in range(THROTTLE.free):
         response = login(client, "clerk1", "wrong password")
         assert response.status_code == 401  # type: ignore[attr-defined]
         assert "اسم المستخدم أو كلمة المرور غير صحيحة" in text(response)
@@ -285,29 +292,7 @@ def test_wrong_password_is_refused_then_slowed(out: Path) -> None:
     assert "انتظر" in text(response)
     assert client.get("/documents").status_code == 302  # still not signed in
     failed = [e for e in audit_entries(OfficeDB(out)) if e.action == "login_failed"]
-    assert len(failed) == LoginThrottle.FREE_FAILURES
-
-
-def test_throttle_doubles_and_forgets() -> None:
-    now = [1000.0]
-    throttle = LoginThrottle(clock=lambda: now[0])
-    for _ in range(3):
-        assert throttle.wait_for("a") == 0
-        throttle.failed("a")
-    assert throttle.wait_for("a") == 1
-    throttle.failed("a")
-    assert throttle.wait_for("a") == 2
-    assert throttle.wait_for("b") == 0
-    now[0] += 2
-    assert throttle.wait_for("a") == 0
-    for _ in range(20):
-        throttle.failed("a")
-    assert throttle.wait_for("a") == LoginThrottle.MAX_WAIT
-    now[0] += LoginThrottle.FORGET_AFTER + 1
-    assert throttle.wait_for("a") == 0
-    throttle.failed("a")
-    throttle.succeeded("a")
-    assert throttle.wait_for("a") == 0
+    assert len(failed) == THROTTLE.free
 
 
 def test_login_never_redirects_to_another_site(out: Path) -> None:
@@ -420,7 +405,7 @@ def test_admin_manages_accounts_in_the_app(out: Path) -> None:
     assert other.get("/decisions").status_code == 200
     response = client.post("/accounts/boss/remove", data={"csrf_token": token})
     assert response.status_code == 422 and "لا يمكنك حذف حسابك" in text(response)
-    assert client.post("/accounts/nura/remove", data={"csrf_token": token}).status_code == 302
+    assert client.post("/accounts/nura/remove", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     assert other.get("/decisions").status_code == 302  # signed out: the account is gone
     assert client.post("/accounts/nobody/remove", data={"csrf_token": token}).status_code == 404
     actions = [(e.actor, e.action, e.target) for e in audit_entries(OfficeDB(out)) if e.action.startswith("account")]

@@ -23,6 +23,8 @@ ACTIONS = (
     "sync",
     "account_add",
     "account_remove",
+    "password_change",
+    "password_reset",
 )
 """Every action the trail knows; the app shows each with its Arabic name."""
 

@@ -86,12 +86,40 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_at ON audit (at);
     """,
+    # 3: the office app's sessions (revoked on sign-out, password change, removal) and sign-in attempts
+    # counted per (account, client address) (generator.office.accounts)
+    """
+    CREATE TABLE sessions (
+        digest TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        created REAL NOT NULL,
+        expires REAL NOT NULL
+    );
+    CREATE INDEX sessions_account ON sessions (account);
+    CREATE TABLE login_attempts (
+        account TEXT NOT NULL,
+        client TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last REAL NOT NULL,
+        PRIMARY KEY (account, client)
+    );
+    """,
 ]
 """Schema versions in order; ``PRAGMA user_version`` records how many were applied. Append, never edit."""
 
 
 class OfficeDBError(OutputError):
     """Raised when the office database cannot be opened or is damaged; the message says how to recover."""
+
+
+def _owner_only(path: Path) -> None:
+    """The database holds password hashes, sessions and applicants' data: readable by its owner only. Created
+    with mode 0600 (SQLite gives its -wal and -shm files the database's mode); an older one is narrowed."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except OSError:
+        pass  # a read-only copy or folder (an auditor's): connecting says what is wrong, if anything
 
 
 class OfficeDB:
@@ -104,6 +132,8 @@ class OfficeDB:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._ready:
+                _owner_only(self.path)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except (sqlite3.Error, OSError) as err:
             raise OfficeDBError(f"{self.path}: the office database cannot be opened ({err})") from err

@@ -41,6 +41,8 @@ class WebSettings:
     """The output folder: registers, cases, batches and the office database."""
     host: str = "127.0.0.1"
     """The address the server binds; any other than loopback needs accounts."""
+    port: int | None = None
+    """The port it serves (None: not known, any port of a loopback name is accepted)."""
     max_upload_bytes: int = 8 * 1024 * 1024
     """Largest batch sheet accepted (bigger gets the Arabic 413 page)."""
     issue_workers: int = 0
@@ -67,6 +69,7 @@ def secret_key(out_dir: Path) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        os.chmod(path, 0o600)  # a key file copied in with a wider mode is narrowed
         key = path.read_bytes()
         if len(key) < 32:
             raise UsageError(f"{path}: the session key is damaged; delete the file and start again") from None

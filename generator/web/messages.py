@@ -47,7 +47,15 @@ ACCOUNT_PROBLEMS: Final = {
     "password": "كلمة المرور ٨ أحرف على الأقل",
     "exists": "يوجد حساب بهذا الاسم",
     "unknown": "لا يوجد حساب بهذا الاسم",
+    "old_password": "كلمة المرور الحالية غير صحيحة",
+    "first_taken": "أُنشئ حساب قبل قليل من جهاز آخر؛ ادخل به",
 }
+FIRST_ADMIN_ADDED: Final = "أُنشئ حساب مسؤول النظام {} ودخلت به؛ من الآن يلزم الدخول في هذا التطبيق."
+REMOVE_NOT_CONFIRMED: Final = "لم يُحذف الحساب: أكّد الحذف بوضع علامة في المربع."
+PASSWORD_CHANGED: Final = "غُيّرت كلمة المرور، وخرجت كل الجلسات الأخرى لهذا الحساب."
+PASSWORD_NOT_CHANGED: Final = "لم تُغيَّر كلمة المرور: {}"
+PASSWORD_RESET: Final = "عُيّنت كلمة مرور جديدة للحساب {}، وخرجت كل جلساته."
+PASSWORDS_DIFFER_SHORT: Final = "كلمتا المرور الجديدتان غير متطابقتين"
 
 JOINED: Final = "؛ "
 

@@ -2,10 +2,19 @@
 
 * Every page needs a signed-in account, except the login page and the app's own files. On the loopback address
   with no account at all (one office computer), everyone is the office's admin: there is no one to sign in as.
+  Then only requests addressed to this computer by name (``Host: 127.0.0.1``, ``localhost`` or ``[::1]`` with
+  the served port) are answered, so a web page elsewhere cannot reach the app through a rebound DNS name.
+* A session is a row of the office database (:mod:`generator.office.accounts`): the signed cookie carries its
+  random id. Signing out, a password change and the removal of the account end it for good; it expires 12 h
+  after sign-in whatever the browser keeps.
 * Roles nest (clerk < archivist < admin); views above clerk say which role they need with :func:`role_required`.
 * Every POST must carry the session's token in a form field named ``csrf_token``.
-* Every response says: only this app's own files (Content-Security-Policy), no framing, no MIME sniffing.
-* Failed logins slow the next attempt for that name and that address, doubling up to five minutes.
+* Every response says: only this app's own files (Content-Security-Policy), no framing, no MIME sniffing; every
+  response but the app's own files (CSS, fonts) is ``no-store``: a case's PDF or a register is never left in a
+  shared computer's browser cache.
+* Failed sign-ins slow the next attempt for that account from that address, doubling up to five minutes; an
+  attempt is counted before its password is checked.
+* ``next`` after sign-in, and any other address to go back to, is a path of this app, never another site.
 """
 
 from __future__ import annotations
@@ -13,25 +22,60 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 
-from ..office.accounts import account_count, find_account, has_role
+from ..office.accounts import (
+    Account,
+    Throttle,
+    account_count,
+    begin_attempt,
+    clear_attempts,
+    end_session,
+    has_role,
+    open_session,
+    session_account,
+)
 from . import is_loopback, messages
 from .state import office
 
-__all__ = ["LoginThrottle", "User", "csrf_token", "current_user", "init_app", "role_required"]
+__all__ = [
+    "SESSION_HOURS",
+    "THROTTLE",
+    "User",
+    "attempt_sign_in",
+    "csrf_token",
+    "current_user",
+    "init_app",
+    "role_required",
+    "same_site_path",
+    "sign_in",
+    "sign_out",
+    "signed_in",
+]
+
+SESSION_HOURS = 12
+THROTTLE = Throttle()
+"""Sign-in throttling: 3 free failures, then 1, 2, 4 ... s up to 300 s, forgotten after 15 quiet minutes."""
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+FORM_LIMIT = 128 * 1024
+"""The largest form (a case, a draft) accepted: a whole application is a few kilobytes; only a batch sheet is
+bigger (``UPLOAD_ENDPOINTS``, bounded by ``WebSettings.max_upload_bytes``)."""
+UPLOAD_ENDPOINTS = frozenset({"batches.upload"})
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 PUBLIC_ENDPOINTS = frozenset({"accounts.login", "static", "documents.font"})
+CACHEABLE_ENDPOINTS = frozenset({"static", "documents.font"})
+"""The app's own files: the same for everyone, nothing personal in them."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,21 +106,57 @@ def csrf_token() -> str:
     return token
 
 
-def _load_user() -> User | None:
+def _now() -> float:
+    """The clock of sessions and throttling (``app.extensions["wathiqa_clock"]``: tests move it)."""
+    clock = cast(Callable[[], float], current_app.extensions["wathiqa_clock"])
+    return clock()
+
+
+def _open_mode() -> bool:
     state = office()
-    if account_count(state.db) == 0 and is_loopback(state.settings.host):
+    return is_loopback(state.settings.host) and account_count(state.db) == 0
+
+
+def host_is_this_computer(host: str, port: int | None) -> bool:
+    """Whether a ``Host`` header names this computer's loopback address (with the served port, when known)."""
+    host = host.lower()
+    if host.startswith("["):
+        name, bracket, rest = host.partition("]")
+        name += bracket
+        if rest and not rest.startswith(":"):
+            return False
+        given = rest[1:]
+    else:
+        name, _, given = host.partition(":")
+    if name not in LOOPBACK_NAMES or (given and not given.isdigit()):
+        return False
+    if port is None or port == 0:
+        return True
+    return given == str(port) or (not given and port == 80)
+
+
+def _too_long(length: int | None) -> bool:
+    return length is not None and length > FORM_LIMIT
+
+
+def _load_user() -> User | None:
+    if _open_mode():
         return OPEN_USER
-    name = session.get("user")
-    if not isinstance(name, str):
+    token = session.get("sid")
+    if not isinstance(token, str):
         return None
-    account = find_account(state.db, name)
-    if account is None or session.get("role") != account.role:
-        session.pop("user", None)
+    account = session_account(office().db, token, _now())
+    if account is None:
+        session.pop("sid", None)
         return None
     return User(account.name, account.role)
 
 
 def _before_request() -> Response | None:
+    if _open_mode() and not host_is_this_computer(request.headers.get("Host", ""), office().settings.port):
+        abort(400, description="host")
+    if request.method == "POST" and request.endpoint not in UPLOAD_ENDPOINTS and _too_long(request.content_length):
+        abort(413, description="form")
     g.user = _load_user()
     if request.method == "POST":
         sent = request.form.get("csrf_token", "")
@@ -95,9 +175,53 @@ def _headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    if response.mimetype == "text/html":
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        response.headers.pop("ETag", None)
+        response.headers.pop("Last-Modified", None)
     return response
+
+
+def same_site_path(target: object) -> bool:
+    """Whether ``target`` is a path of this app (where to go after sign-in), never another site.
+
+    A browser ignores tabs and line breaks in an address and reads ``\\`` as ``/``, so ``/\t/evil.example``
+    and ``/\\evil.example`` lead away like ``//evil.example``: any control character or backslash is refused,
+    and what is left must have neither scheme nor host.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or len(target) > 2000:
+        return False
+    if "\\" in target or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("//")
+
+
+def sign_in(account: Account) -> None:
+    """Start a new session for ``account`` (a new id: one set before sign-in is never kept)."""
+    token = open_session(office().db, account.name, _now(), SESSION_HOURS * 3600.0)
+    session.clear()
+    session.permanent = True
+    session["sid"] = token
+    csrf_token()
+
+
+def sign_out() -> None:
+    token = session.get("sid")
+    if isinstance(token, str):
+        end_session(office().db, token)
+    session.clear()
+
+
+def attempt_sign_in(name: str, client: str) -> float:
+    """Count an attempt to sign in as ``name`` from ``client``: 0 to go on and check the password, or the
+    seconds to wait."""
+    return begin_attempt(office().db, name.casefold(), client, _now(), THROTTLE)
+
+
+def signed_in(name: str, client: str) -> None:
+    clear_attempts(office().db, name.casefold(), client)
 
 
 def role_required(role: str) -> Callable[[F], F]:
@@ -116,48 +240,9 @@ def role_required(role: str) -> Callable[[F], F]:
     return decorate
 
 
-class LoginThrottle:
-    """Failed logins per account name and per address; the next attempt waits 1, 2, 4 ... s (at most 300 s)."""
-
-    FREE_FAILURES = 3
-    MAX_WAIT = 300.0
-    FORGET_AFTER = 900.0
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def wait_for(self, *keys: str) -> float:
-        """Seconds before another attempt is allowed for any of ``keys`` (0: now)."""
-        now = self._clock()
-        longest = 0.0
-        with self._lock:
-            for key in keys:
-                count, last = self._failures.get(key, (0, 0.0))
-                if count and now - last > self.FORGET_AFTER:
-                    del self._failures[key]
-                    continue
-                if count >= self.FREE_FAILURES:
-                    delay = min(2.0 ** (count - self.FREE_FAILURES), self.MAX_WAIT)
-                    longest = max(longest, last + delay - now)
-        return max(longest, 0.0)
-
-    def failed(self, *keys: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                count, _ = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (count + 1, now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-
-
 def init_app(app: Flask) -> None:
-    app.extensions["wathiqa_throttle"] = LoginThrottle()
+    app.extensions.setdefault("wathiqa_clock", time.time)
+    app.config["MAX_FORM_MEMORY_SIZE"] = FORM_LIMIT  # a form sent without its length is bounded too
     app.before_request(_before_request)
     app.after_request(_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)

@@ -43,7 +43,7 @@ def serve(project: Project, out_dir: Path, host: str, port: int, out: TextIO) ->
     from waitress import serve as waitress_serve
 
     workers = min(2, os.cpu_count() or 1)
-    settings = WebSettings(out_dir=out_dir, host=host, issue_workers=workers)
+    settings = WebSettings(out_dir=out_dir, host=host, port=port, issue_workers=workers)
     app = create_app(project, settings)
     crash_log = _crash_log(Path(out_dir).resolve())
     app.extensions["wathiqa"].issuer.warm_up()

@@ -1,17 +1,27 @@
-"""Signing in and out, and the audit trail (admin)."""
+"""Signing in and out, one's own password, the accounts (admin) and the audit trail (admin)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ...office.accounts import ROLES, AccountError, add_account, list_accounts, remove_account, verify_password
+from ...office.accounts import (
+    ROLES,
+    AccountError,
+    add_account,
+    change_password,
+    find_account,
+    list_accounts,
+    remove_account,
+    set_password,
+    verify_password,
+)
 from ...office.audit import audit_entries, record_event
 from .. import messages
-from ..security import LoginThrottle, csrf_token, current_user, role_required
+from ..security import attempt_sign_in, current_user, role_required, same_site_path, sign_in, sign_out, signed_in
 from ..state import office
 from .common import audit as audit_action
 from .common import safe_path
@@ -25,34 +35,33 @@ def _safe_next(target: str | None) -> str:
     return safe_path(target, url_for("home.index"))
 
 
+def _login_page(name: str, problem: str | None, status: int) -> tuple[str, int]:
+    nxt = request.form.get("next", "")
+    page = render_template("login.html", next=nxt if same_site_path(nxt) else "", name=name, problem=problem)
+    return page, status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if current_user() is not None:
         return redirect(_safe_next(request.args.get("next")))
     if request.method == "GET":
-        return render_template("login.html", next=request.args.get("next", ""), name="", problem=None)
+        nxt = request.args.get("next", "")
+        return render_template("login.html", next=nxt if same_site_path(nxt) else "", name="", problem=None)
     state = office()
-    throttle: LoginThrottle = current_app.extensions["wathiqa_throttle"]
     name = request.form.get("name", "").strip()[:40]
     password = request.form.get("password", "")
-    keys = (f"name:{name.casefold()}", f"addr:{request.remote_addr}")
-    wait = throttle.wait_for(*keys)
+    client = request.remote_addr or ""
+    wait = attempt_sign_in(name, client)
     if wait > 0:
-        problem = messages.LOGIN_WAIT.format(math.ceil(wait))
-        return render_template("login.html", next=request.form.get("next", ""), name=name, problem=problem), 429
+        return _login_page(name, messages.LOGIN_WAIT.format(math.ceil(wait)), 429)
     account = verify_password(state.db, name, password) if name and password else None
     if account is None:
-        throttle.failed(*keys)
-        record_event(state.db, name or "?", "login_failed", request.remote_addr or "")
-        problem = messages.LOGIN_WRONG
-        return render_template("login.html", next=request.form.get("next", ""), name=name, problem=problem), 401
-    throttle.succeeded(*keys)
-    session.clear()
-    session.permanent = True
-    session["user"] = account.name
-    session["role"] = account.role
-    csrf_token()
-    record_event(state.db, account.name, "login", request.remote_addr or "")
+        record_event(state.db, name or "?", "login_failed", client)
+        return _login_page(name, messages.LOGIN_WRONG, 401)
+    signed_in(name, client)
+    sign_in(account)
+    record_event(state.db, account.name, "login", client)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -61,8 +70,36 @@ def logout() -> Response:
     user = current_user()
     if user is not None and not user.open_mode:
         record_event(office().db, user.name, "logout")
-    session.clear()
+    sign_out()
     return redirect(url_for("accounts.login"))
+
+
+def _password_page(target: str | None, problem: str | None = None, status: int = 200) -> tuple[str, int]:
+    """The form to change one's own password (``target`` None) or to set another account's (admin)."""
+    return render_template("account_password.html", target=target, problem=problem), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    """The signed-in user changes their own password: the current one is asked."""
+    user = current_user()
+    if user is None or user.open_mode:
+        abort(404)
+    if request.method == "GET":
+        return _password_page(None)
+    new = request.form.get("password", "")
+    if new != request.form.get("password_again", ""):
+        return _password_page(None, messages.PASSWORD_NOT_CHANGED.format(messages.PASSWORDS_DIFFER_SHORT), 422)
+    try:
+        change_password(office().db, user.name, request.form.get("old_password", ""), new)
+    except AccountError as err:
+        return _password_page(None, messages.PASSWORD_NOT_CHANGED.format(messages.ACCOUNT_PROBLEMS[err.kind]), 422)
+    account = find_account(office().db, user.name)
+    assert account is not None
+    sign_in(account)  # this browser stays signed in, with a new session; every other one is signed out
+    audit_action("password_change", user.name)
+    flash(messages.PASSWORD_CHANGED, "ok")
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/audit")
@@ -111,30 +148,74 @@ def accounts() -> tuple[str, int]:
 @bp.post("/accounts")
 @role_required("admin")
 def add() -> Any:
+    """Add an account. With no account yet (this computer, open), the first one is an admin and its maker is
+    signed in with it: from then on everyone signs in."""
+    user = current_user()
+    first = user is not None and user.open_mode
     name = request.form.get("name", "").strip()
-    role = request.form.get("role", "")
+    role = "admin" if first else request.form.get("role", "")
     password = request.form.get("password", "")
     if password != request.form.get("password_again", ""):
         return _accounts_page(messages.PASSWORDS_DIFFER, 422)
     try:
-        add_account(office().db, name, role, password)
+        account = add_account(office().db, name, role, password, only_if_none=first)
     except AccountError as err:
         return _accounts_page(messages.ACCOUNT_NOT_ADDED.format(messages.ACCOUNT_PROBLEMS[err.kind]), 422)
     audit_action("account_add", name, role)
+    if first:
+        sign_in(account)
+        flash(messages.FIRST_ADMIN_ADDED.format(name), "ok")
+        return redirect(url_for("accounts.accounts"))
     flash(messages.ACCOUNT_ADDED.format(name), "ok")
     return redirect(url_for("accounts.accounts"))
 
 
-@bp.post("/accounts/<name>/remove")
+def _existing(name: str) -> str:
+    if find_account(office().db, name) is None:
+        abort(404)
+    return name
+
+
+@bp.route("/accounts/<name>/remove", methods=["GET", "POST"])
 @role_required("admin")
 def remove(name: str) -> Any:
+    """Removing an account asks first: a page naming it, with a box to tick (no script needed)."""
     user = current_user()
     if user is not None and user.name == name:
         return _accounts_page(messages.ACCOUNT_SELF, 422)
+    name = _existing(name)
+    if request.method == "GET":
+        return render_template("account_remove.html", name=name, problem=None)
+    if request.form.get("confirm") != "yes":
+        return render_template("account_remove.html", name=name, problem=messages.REMOVE_NOT_CONFIRMED), 422
     try:
         remove_account(office().db, name)
     except AccountError:
         abort(404)
     audit_action("account_remove", name)
     flash(messages.ACCOUNT_REMOVED.format(name), "ok")
+    return redirect(url_for("accounts.accounts"))
+
+
+@bp.route("/accounts/<name>/password", methods=["GET", "POST"])
+@role_required("admin")
+def reset_password(name: str) -> Any:
+    """An admin gives an account a new password (forgotten); every session of that account ends."""
+    name = _existing(name)
+    if request.method == "GET":
+        return _password_page(name)
+    new = request.form.get("password", "")
+    if new != request.form.get("password_again", ""):
+        return _password_page(name, messages.PASSWORD_NOT_CHANGED.format(messages.PASSWORDS_DIFFER_SHORT), 422)
+    try:
+        set_password(office().db, name, new)
+    except AccountError as err:
+        return _password_page(name, messages.PASSWORD_NOT_CHANGED.format(messages.ACCOUNT_PROBLEMS[err.kind]), 422)
+    user = current_user()
+    if user is not None and user.name == name:
+        account = find_account(office().db, name)
+        assert account is not None
+        sign_in(account)
+    audit_action("password_reset", name)
+    flash(messages.PASSWORD_RESET.format(name), "ok")
     return redirect(url_for("accounts.accounts"))

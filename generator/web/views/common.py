@@ -11,7 +11,7 @@ from flask import abort, send_file
 from werkzeug.wrappers import Response
 
 from ...office.audit import record_event
-from ..security import current_user
+from ..security import current_user, same_site_path
 from ..state import office
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,5 @@ def link_for(path: Path) -> str | None:
 
 
 def safe_path(target: str | None, default: str) -> str:
-    """A path of this app to go back to, never another site (``//host``, ``http://...``)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """A path of this app to go back to, never another site (``//host``, ``http://...``, ``/\t/host``)."""
+    return target if target is not None and same_site_path(target) else default
