@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -249,23 +248,94 @@ def test_half_width_fields_pair_up_and_ratings_form_one_grid(project: Project) -
 # --------------------------------------------------------------------------------------------- QR
 
 
-def test_the_qr_code_decodes_to_the_reference(tmp_path: Path, filled_pdfs: dict[str, bytes]) -> None:
-    from PIL import Image
-    from pyzbar.pyzbar import decode
+def page_images(pdf: bytes, dpi: int = 150) -> list[Any]:
+    """Each page as a grayscale PIL image, as a scanner would see the print."""
+    import pypdfium2
 
-    for doc_id in ("acknowledgment", "application"):
-        pdf = tmp_path / f"{doc_id}.pdf"
-        pdf.write_bytes(filled_pdfs[doc_id])
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf), str(tmp_path / doc_id)], check=True
-        )
-        image = Image.open(next(tmp_path.glob(f"{doc_id}-*1.png")))
-        assert [symbol.data.decode() for symbol in decode(image)] == [REFERENCE], doc_id
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [page.render(scale=dpi / 72, grayscale=True).to_pil() for page in document]
+    finally:
+        document.close()
 
 
-def test_blank_documents_have_no_qr_code(renderer: PdfRenderer, project: Project) -> None:
-    html = renderer.html(build_view(project.documents["acknowledgment"], project.policy, None))
-    assert "<svg" not in html
+def page_codes(pdf: bytes, dpi: int = 150) -> list[list[str]]:
+    """The QR codes zxing-cpp reads on each page."""
+    import zxingcpp
+
+    return [[code.text for code in zxingcpp.read_barcodes(image)] for image in page_images(pdf, dpi)]
+
+
+def test_every_page_of_an_issued_document_carries_its_page_code(
+    project: Project, filled_pdfs: dict[str, bytes]
+) -> None:
+    for doc_id in ("acknowledgment", "application", "declaration"):
+        code = project.documents[doc_id].code
+        pages = len(PdfReader(io.BytesIO(filled_pdfs[doc_id])).pages)
+        assert page_codes(filled_pdfs[doc_id]) == [[f"{REFERENCE} {code} {n}/{pages}"] for n in range(1, pages + 1)]
+
+
+def test_every_page_of_a_blank_form_carries_its_form_code(project: Project, blank_pdfs: dict[str, bytes]) -> None:
+    for doc_id, pdf in blank_pdfs.items():
+        code = project.documents[doc_id].code
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        assert page_codes(pdf) == [[f"{code} {n}/{pages}"] for n in range(1, pages + 1)], doc_id
+
+
+def test_a_batch_numbers_the_pages_of_each_document_on_its_own(project: Project, renderer: PdfRenderer) -> None:
+    document = project.documents["application"]
+    views = [
+        build_view(document, project.policy, example_record(document, project), reference=ref, issue_date=ISSUED)
+        for ref in ("REQ-1448-00001", "REQ-1448-00002")
+    ]
+    pdf = renderer.render_batch(views, workers=1)
+    per_doc = len(page_codes(renderer.render(views[0])))
+    assert page_codes(pdf) == [
+        [f"{ref} {document.code} {n}/{per_doc}"] for ref in ("REQ-1448-00001", "REQ-1448-00002")
+        for n in range(1, per_doc + 1)
+    ]
+
+
+def test_the_page_code_is_small_alphanumeric_and_has_its_quiet_zone(filled_pdfs: dict[str, bytes]) -> None:
+    """About 21 mm with the 4-module quiet zone: the symbol itself (25 modules of 33) is about 16 mm."""
+    import segno
+    import zxingcpp
+
+    assert segno.make(f"{REFERENCE} BR-F-01 12/12", error="m").mode == "alphanumeric"
+    assert segno.make(f"{REFERENCE} BR-F-01 12/12", error="m").version == 2
+    image = page_images(filled_pdfs["application"], 300)[1]
+    (found,) = zxingcpp.read_barcodes(image)
+    corners = (found.position.top_left, found.position.top_right)
+    side_mm = abs(corners[1].x - corners[0].x) / 300 * 25.4
+    assert 15 <= side_mm <= 17, side_mm
+    # the quiet zone: four modules (0.64 mm each) of white all round the symbol
+    margin_px = round(4 * 21 / 33 / 25.4 * 300) - 2
+    left, top = found.position.top_left.x, found.position.top_left.y
+    right, bottom = found.position.bottom_right.x, found.position.bottom_right.y
+    zone = image.crop((left - margin_px, top - margin_px, right + margin_px, bottom + margin_px))
+    inner = (margin_px, margin_px, zone.width - margin_px, zone.height - margin_px)
+    ring = [zone.getpixel((x, y)) for x in range(zone.width) for y in range(zone.height)
+            if not (inner[0] - 2 <= x < inner[2] + 2 and inner[1] - 2 <= y < inner[3] + 2)]
+    assert min(ring) > 200
+
+
+def test_the_page_code_is_drawn_where_nothing_else_is(
+    project: Project, renderer: PdfRenderer, filled_views: dict[str, DocumentView]
+) -> None:
+    """The same pages laid out without their codes are white where the codes go: the code covers no text."""
+    import zxingcpp
+
+    for doc_id in ("application", "acknowledgment"):
+        view = filled_views[doc_id]
+        with_codes = page_images(renderer.render(view))
+        document = renderer.engine.document(renderer.html(view))
+        without = page_images(renderer.engine.pdf([document], None))
+        assert len(with_codes) == len(without)
+        for stamped, bare in zip(with_codes, without, strict=True):
+            (found,) = zxingcpp.read_barcodes(stamped)
+            box = (found.position.top_left.x - 12, found.position.top_left.y - 12,
+                   found.position.bottom_right.x + 12, found.position.bottom_right.y + 12)
+            assert bare.crop(box).getextrema() == (255, 255), doc_id
 
 
 # --------------------------------------------------------------------------------------------- safety

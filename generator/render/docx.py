@@ -11,10 +11,14 @@ The fast path: docxtpl re-reads the package, re-patches the XML and re-compiles 
 renders the Jinja, finishes the XML exactly as ``DocxTemplate.render`` does (docxtpl's own functions, so the
 document XML is byte-for-byte the same) and writes the zip, copying the unchanged parts' compressed bytes.
 
-The reference as a QR code: the letterhead holds, inside ``{%p if qr %}``, a picture named ``wathiqa-qr``
-(:data:`QR_PICTURE`) whose media part is a placeholder. An issued document gets that part replaced by the PNG
-of its own reference (:func:`qr_png`, stored as is: a PNG is already compressed); a blank one, whose picture
-the template left out, loses the part and its relationship. The XML stays a pure function of the view.
+The page code as a QR code: the letterhead (the page header, so Word repeats it on every page) holds, inside
+``{%p if qr %}``, a picture named ``wathiqa-qr`` (:data:`QR_PICTURE`) whose media part is a placeholder. Every
+document gets that part replaced by the PNG of its page code (:func:`docx_page_code`, :func:`qr_png`, stored as
+is: a PNG is already compressed). Word, not wathiqa, breaks a DOCX into pages, and a field such as PAGE cannot
+reach inside a picture, so the one code of every page cannot say which page it is: letters and declarations,
+one page by design, say ``1/1``; other documents say ``0/0``, "a page of this document", which the scanner
+never files on its own (:mod:`generator.scan`). A template without the picture loses the part and its
+relationship. The XML stays a pure function of the view.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 import segno
@@ -41,6 +45,7 @@ from lxml import etree
 from ..config.model import PAPER_ONLY_TYPES, FieldDef, Section
 from ..config.project import Project
 from ..content.context import DOTS, DocumentView, FieldView, dual_date, gendered
+from ..content.page_code import PageCode
 from ..content.text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
 from ..content.validate import WRITTEN_DIGITS
 from ..content.wording import Isolated, to_target
@@ -62,7 +67,7 @@ _DEFLATE_LEVEL = 6
 QR_PICTURE = "wathiqa-qr"
 """The ``wp:docPr`` name of the template's QR picture (made by :mod:`generator.render.docx_templates`)."""
 _QR_SCALE = 8  # pixels per module; the picture is drawn 20 mm wide whatever its pixels
-_QR_BORDER = 2  # modules of quiet zone, as on the PDF
+_QR_BORDER = 4  # modules of quiet zone: the standard's, as on the PDF
 _NS = {
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
@@ -80,11 +85,22 @@ def template_environment() -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
 
 
-def qr_png(reference: str) -> bytes:
-    """The reference as a black-on-white QR code PNG; segno writes no time, so one reference gives one PNG."""
+def qr_png(text: str) -> bytes:
+    """``text`` as a black-on-white QR code PNG; segno writes no time, so one text gives one PNG."""
     out = io.BytesIO()
-    segno.make(reference, error="m", micro=False).save(out, kind="png", scale=_QR_SCALE, border=_QR_BORDER)
+    segno.make(text, error="m", micro=False).save(out, kind="png", scale=_QR_SCALE, border=_QR_BORDER)
     return out.getvalue()
+
+
+ONE_PAGE_KINDS: Final = frozenset({"letter", "declaration"})
+"""Kinds printed on one page by design (checked in Word and Writer by the tests): their DOCX code says 1/1."""
+
+
+def docx_page_code(view: DocumentView) -> PageCode:
+    """The code every page of the DOCX carries: the case (none on a blank form), the form, and the page only
+    where the document is one page by design (see the module's docstring)."""
+    pages = 1 if view.document.kind in ONE_PAGE_KINDS else 0
+    return PageCode(None if view.blank else view.reference, view.document.code, pages, pages)
 
 
 # --------------------------------------------------------------------------------------------- context
@@ -277,7 +293,7 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
             "issued": _text(dual_date(document.issued, policy)),
         },
         "issued": view.reference is not None,
-        "qr": view.reference if view.reference and not view.blank else "",
+        "qr": docx_page_code(view).text,
         "reference": _text(view.variables["reference"]),
         "date": _text(view.variables["issue_date"]),
         "attachments": view.wording(document.attachments, "text"),
@@ -449,7 +465,7 @@ class CompiledTemplate:
         return parts
 
     def render(self, context: dict[str, Any]) -> bytes:
-        """The filled .docx for one record, with the QR code of its reference (``context["qr"]``) if issued."""
+        """The filled .docx for one record, with the QR code of its page code (``context["qr"]``)."""
         parts = self.render_parts(context)
         rendered = {name: _deflate(name, data) for name, data in parts.items()}
         names = self._names

@@ -18,7 +18,7 @@ import io
 import logging
 import mimetypes
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +30,6 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import jinja2
-import segno
 from markupsafe import Markup, escape
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -42,6 +41,7 @@ from ..content.context import DocumentView, gendered
 from ..content.text import GREGORIAN_SUFFIX, HIJRI_SUFFIX, to_display_digits, to_hijri
 from ..content.validate import WRITTEN_DIGITS
 from ..content.wording import Mixed, to_target
+from .pdf_codes import PageStamper
 from .pdf_join import StreamingPdf
 
 log = logging.getLogger(__name__)
@@ -107,10 +107,9 @@ def css_string(value: object) -> Markup:
     return Markup("".join(out))
 
 
-def qr_svg(reference: str) -> Markup:
-    """The reference as an inline SVG QR code (nothing fetched); segno writes only the modules."""
-    svg = segno.make(reference, error="m", micro=False).svg_inline(scale=1, border=2, omitsize=True)
-    return Markup(svg)
+def page_code_head(view: DocumentView) -> tuple[str | None, str]:
+    """What every page's QR code starts with: the case reference (none on a blank form) and the form code."""
+    return (None if view.blank else view.reference), view.document.code
 
 
 @dataclass(frozen=True)
@@ -211,10 +210,6 @@ class _Page:
     def rows(self, section: Section) -> list[Row]:
         return section_rows(section)
 
-    @cached_property
-    def qr(self) -> Markup | None:
-        return qr_svg(self.view.reference) if self.view.reference and not self.view.blank else None
-
     @property
     def date_suffix(self) -> str:
         return HIJRI_SUFFIX if self.settings.calendar == "hijri" else GREGORIAN_SUFFIX
@@ -279,13 +274,21 @@ class _Engine:
         html = HTML(string=markup, base_url=self.base_url, url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self.image_cache)
 
-    def pdf(self, documents: list[Any], variant: str | None) -> bytes:
+    def pdf(
+        self, documents: list[Any], variant: str | None, codes: Sequence[tuple[str | None, str]] | None = None
+    ) -> bytes:
+        """The documents as one PDF; with ``codes`` (each document's reference and form code), every page
+        carries its own QR code (:mod:`.pdf_codes`)."""
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
         options: dict[str, Any] = {"pdf_identifier": b"wathiqa", "uncompressed_pdf": False}
         if variant:
             options["pdf_variant"] = variant
-        out: bytes = combined.write_pdf(**options)
+        finisher = None
+        if codes is not None:
+            heads = [(ref, form, len(d.pages)) for (ref, form), d in zip(codes, documents, strict=True)]
+            finisher = PageStamper(heads)
+        out: bytes = combined.write_pdf(finisher=finisher, **options)
         return out
 
 
@@ -310,7 +313,7 @@ def _render_chunk(views: list[DocumentView], variant: str | None) -> tuple[bytes
     # chunk is laid out costs ~15% and frees little. Collect once per chunk instead.
     gc.disable()
     try:
-        return _WORKER._render_here([_WORKER._markup(v, standalone=False) for v in views], variant)
+        return _WORKER._render_here(views, variant)
     finally:
         gc.enable()
         gc.collect()
@@ -368,7 +371,7 @@ class PdfRenderer:
     def render(self, view: DocumentView) -> bytes:
         """One document as PDF bytes."""
         document = self.engine.document(self._markup(view, standalone=False))
-        return self.engine.pdf([document], self.variant_for(view))
+        return self.engine.pdf([document], self.variant_for(view), [page_code_head(view)])
 
     def render_batch(self, views: Iterable[DocumentView], *, workers: int = 2) -> bytes:
         """Every view in order as one print-ready PDF; each document keeps its own reference and page count."""
@@ -407,7 +410,7 @@ class PdfRenderer:
 
         if workers <= 1:
             for batch, variant in chunks:
-                take(self._render_here([self._markup(v, standalone=False) for v in batch], variant))
+                take(self._render_here(batch, variant))
         else:
             with self._pool(workers) as pool:
                 pending: list[Future[tuple[bytes, list[int]]]] = []
@@ -439,9 +442,10 @@ class PdfRenderer:
                 iterator = chain(rest, iterator)
             yield batch, variant
 
-    def _render_here(self, markups: list[str], variant: str | None) -> tuple[bytes, list[int]]:
-        documents = [self.engine.document(markup) for markup in markups]
-        return self.engine.pdf(documents, variant), [len(d.pages) for d in documents]
+    def _render_here(self, views: list[DocumentView], variant: str | None) -> tuple[bytes, list[int]]:
+        documents = [self.engine.document(self._markup(view, standalone=False)) for view in views]
+        codes = [page_code_head(view) for view in views]
+        return self.engine.pdf(documents, variant, codes), [len(d.pages) for d in documents]
 
     def _pool(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(

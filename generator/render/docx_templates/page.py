@@ -2,7 +2,8 @@
 
 The letterhead is the page header, so staff who change it in Word change it for every document of that kind:
 the association's name and licence on the right, the logo in the middle, number/date(/attachments) on the left
-and, at the far left on an issued document only, the reference as a QR code with its label under it. The
+and, at the far left, the page code as a QR code (the reference and form code; the form code on a blank form)
+with its label under it. The
 footer holds the contact line and the document control line (form code, version, date of issue, page X of Y).
 """
 
@@ -38,8 +39,9 @@ from .wml import (
     tr,
 )
 
-QR_SIZE: Final = 1134
-"""The QR code's side in twips: 20 mm, as on the PDF."""
+QR_SIZE: Final = 1077
+"""The QR code's side in twips: 19 mm, the logo's height, so that the code (which a blank form carries too)
+makes the header no taller than the logo does and every form keeps its pages in Word and Writer."""
 _TWIP: Final = 635
 """EMUs in a twip."""
 _CELL_MARGINS: Final = 2 * 85
@@ -71,7 +73,9 @@ def letterhead(look: Look, kind: str, logo_run: Element, qr_run: Element) -> lis
         tag(look, "{%p if qr %}"),
         p(look, "", small, Para(align="center"), qr_run),
         tag(look, "{%p endif %}"),
-        p(look, "{% if qr %}{{ labels.reference }}{% endif %}", Fmt(size=12, color=GREY), Para(align="center")),
+        tag(look, "{%p if not blank %}"),
+        p(look, "{{ labels.reference }}", Fmt(size=12, color=GREY), Para(align="center")),
+        tag(look, "{%p endif %}"),
     ]
     head = table(
         widths,
