@@ -20,10 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataError, InputError, OutputError, Problem, ProjectError, UsageError, WathiqaError
+from .errors import CaseStateError, DataError, InputError, OutputError, Problem, ProjectError, UsageError, WathiqaError
 
 if TYPE_CHECKING:
     from .config.project import Project
+    from .workflow.amend import AmendResult
     from .workflow.decide import DecideResult
     from .workflow.decisions import DecisionRecorded
     from .workflow.issue import CaseRenderers, IssueResult
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .workflow.sync import SyncResult
 
 __all__ = [
+    "CaseStateError",
     "DataError",
     "InputError",
     "OutputError",
@@ -44,6 +46,7 @@ __all__ = [
     "WathiqaError",
     "build_kit",
     "check_record",
+    "correct_case",
     "decide",
     "issue",
     "load_project",
@@ -54,8 +57,10 @@ __all__ = [
     "record_decision",
     "recover_office_db",
     "renderers",
+    "set_case_status",
     "sync_registers",
     "validate_batch",
+    "void_case",
 ]
 
 
@@ -114,6 +119,46 @@ def issue(
     document = issuable(project, doc_id)
     record = validate_record(document, project.policy, data)
     return issue_record(project, document, record, out_dir, today=today or current_day(), renderers=renderers)
+
+
+def correct_case(
+    project: Project,
+    out_dir: Path,
+    reference: str,
+    data: Mapping[str, Any],
+    *,
+    by: str,
+    reason: str = "",
+    today: date | None = None,
+    renderers: CaseRenderers | None = None,
+    after_answer: bool = False,
+) -> AmendResult:
+    """Correct an issued case: its documents re-issued under the same reference, marked «نسخة مصححة» with the day,
+    the replaced files kept in ``cases/REFERENCE/vN/``, the register row updated through the journal, who and why
+    in the case's history and the audit trail. After its decision letter was sent only with ``after_answer``
+    (an archivist or an admin): otherwise :class:`CaseStateError`."""
+    from .workflow.amend import correct_case as correct
+
+    return correct(
+        project, out_dir, reference, data, by=by, reason=reason, today=today, renderers=renderers,
+        after_answer=after_answer,
+    )  # fmt: skip
+
+
+def void_case(project: Project, out_dir: Path, reference: str, reason: str, *, by: str) -> AmendResult:
+    """Void an issued case with a reason: its register row «ملغى», no letter, its number never given again."""
+    from .workflow.amend import void_case as void
+
+    return void(project, out_dir, reference, reason, by=by)
+
+
+def set_case_status(
+    project: Project, out_dir: Path, reference: str, status: str, note: str = "", *, by: str
+) -> AmendResult:
+    """Set a request's status (an option id the archivist may choose: under study, incomplete, referred …)."""
+    from .workflow.amend import set_status
+
+    return set_status(project, out_dir, reference, status, note, by=by)
 
 
 def preview(

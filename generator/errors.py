@@ -61,3 +61,8 @@ class DataError(InputError):
 
 class OutputError(InputError):
     """Raised when the output folder cannot be written, or a register is locked or open in Excel."""
+
+
+class CaseStateError(InputError):
+    """Raised when a case cannot be corrected, voided, given a status or decided in the state it is in (voided,
+    already answered, a correction after the decision needing an archivist); the message is Arabic."""

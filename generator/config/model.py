@@ -212,6 +212,7 @@ class Labels(_Strict):
     reference: Text = Field(description="Label of the reference printed beside the QR code")
     rating_scale: Text = Field(description="Header over the 1-5 columns of a survey")
     item: Text = Field(description="Header of the item column of a survey")
+    corrected: Text = Field(description="Before the day of the correction on a re-issued document: «نسخة مصححة بتاريخ»")
 
 
 class Paths(_Strict):

@@ -25,6 +25,9 @@ ACTIONS = (
     "account_remove",
     "password_change",
     "password_reset",
+    "case_correct",
+    "case_void",
+    "case_status",
 )
 """Every action the trail knows; the app shows each with its Arabic name."""
 

@@ -31,6 +31,7 @@ import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
@@ -122,6 +123,16 @@ def whole_dates(text: str, corresponding: str) -> str:
         return text
     text = _ISOLATED_DATE.sub(lambda m: _LRM + m.group(1).replace(_WORD_JOINER, "") + _LRM, text)
     return text.replace(f"{_LRM} {corresponding} {_LRM}", f"{_LRM}\u00a0{corresponding}\u00a0{_LRM}")
+
+
+def _corrected_note(view: DocumentView) -> str:
+    """On a document re-issued after a correction: «نسخة مصححة» and its day, after the control line's date (the
+    committed templates print ``doc.issued`` in every footer, so no template has to change)."""
+    day = view.extras.get("corrected_on")
+    if not isinstance(day, date) or view.blank:
+        return ""
+    labels = view.policy.labels
+    return f"   |   {labels.corrected} {_text(dual_date(day, view.policy))}"
 
 
 def _whole_dates_in(value: Any, corresponding: str) -> Any:
@@ -290,7 +301,7 @@ def docx_context(view: DocumentView) -> dict[str, Any]:
             "kind": document.kind,
             "code": _text(Isolated(document.code)),
             "version": _text(Isolated(to_display_digits(document.version, digits))),
-            "issued": _text(dual_date(document.issued, policy)),
+            "issued": _text(dual_date(document.issued, policy)) + _corrected_note(view),
         },
         "issued": view.reference is not None,
         "qr": docx_page_code(view).text,

@@ -210,6 +210,14 @@ class _Page:
     def rows(self, section: Section) -> list[Row]:
         return section_rows(section)
 
+    @cached_property
+    def corrected(self) -> Markup | None:
+        """«نسخة مصححة» and the day of the correction, on a document re-issued after its data was corrected."""
+        day = self.view.extras.get("corrected_on")
+        if not isinstance(day, date) or self.view.blank:
+            return None
+        return Markup("{} {}").format(self.labels.corrected, self.date_of(day))
+
     @property
     def date_suffix(self) -> str:
         return HIJRI_SUFFIX if self.settings.calendar == "hijri" else GREGORIAN_SUFFIX

@@ -172,7 +172,7 @@ def _collect(
             problems += [Problem(where, row.number, None, i.field_id, str(i)) for i in unreadable]
             continue
         document = answering.letters.get(str(values.get(answering.decision_column) or ""))
-        if document is None:
+        if document is None or values.get("status") == "void":  # a voided case gets no letter
             continue
         if reference in journaled:
             result.in_progress.append(reference)

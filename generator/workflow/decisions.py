@@ -14,9 +14,10 @@ from typing import Any
 
 from ..config.project import Project
 from ..content.records import check_record
-from ..errors import DataError, Problem, UsageError
+from ..errors import CaseStateError, DataError, Problem, UsageError
 from ..office import journal
 from ..office.db import OfficeDB
+from .amend import MSG_VOIDED, VOID
 from .decide import _answerings, _letter_input
 from .lookup import read_register_table
 from .sync import apply_pending
@@ -57,6 +58,8 @@ def record_decision(
     row = next((r for r in table.rows if r.values.get(answering.reference_column) == reference), None)
     if row is None:
         raise UsageError(f"no request {reference!r} in register {register_id!r}")
+    if row.values.get("status") == VOID:
+        raise CaseStateError(MSG_VOIDED)
     answered = project.registers[register_id].answered
     if answered is not None and row.values.get(answered.letter_column):
         raise DataError("", [Problem(str(table.path), row.number, None, answered.letter_column,

@@ -163,12 +163,22 @@ class CaseRenderers:
         self.docx: DocxRenderer = DocxRenderer(project)
 
     def render_case(
-        self, document: Document, record: Mapping[str, Any], reference: str, today: date, folder: Path
+        self,
+        document: Document,
+        record: Mapping[str, Any],
+        reference: str,
+        today: date,
+        folder: Path,
+        *,
+        corrected_on: date | None = None,
     ) -> list[Path]:
-        """Render the document and those issued with it into ``folder``; also keep the validated record."""
+        """Render the document and those issued with it into ``folder``; also keep the validated record.
+        ``corrected_on``: the documents are a corrected copy, marked «نسخة مصححة» with that day."""
         files: list[Path] = []
         for doc in [document, *(self.project.documents[i] for i in document.issue_with)]:
             view = build_view(doc, self.project.policy, record, reference=reference, issue_date=today)
+            if corrected_on is not None:
+                view.extras["corrected_on"] = corrected_on
             for suffix, data in ((".pdf", self.pdf.render(view)), (".docx", self.docx.render(view))):
                 target = folder / f"{doc.id}{suffix}"
                 target.write_bytes(data)

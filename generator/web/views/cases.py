@@ -1,4 +1,5 @@
-"""Issued cases: the list, one case (its data and documents), a document of it, all of it in one PDF."""
+"""Issued cases: the list, one case (its data, documents and history), a document of it, all of it in one PDF;
+correcting a case (the issue form, prefilled), voiding it, setting its status."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ...config.model import Document, FieldDef
-from ..fields import display_value
+from ...content.text import to_hijri
+from ...errors import CaseStateError, DataError, InputError
+from ...workflow.amend import IssuedCase, open_case, settable_statuses
+from .. import messages
+from ..fields import FormValues, decided_later, display_value, form_sections, read_form, record_input
+from ..security import current_user, role_required
 from ..state import office
-from .common import entry_of, send_entry
+from .common import actor, entry_of, send_entry
 
 bp = Blueprint("cases", __name__)
 
@@ -79,16 +86,209 @@ def _case_data(folder: Path, documents: list[Document]) -> list[tuple[str, str]]
     return rows
 
 
+def _issued_case(reference: str) -> IssuedCase | None:
+    """The case as the library reads it (history, register row); None for a folder it cannot read (an old one)."""
+    entry_of(_cases_dir(), reference, want_dir=True)
+    state = office()
+    try:
+        return open_case(state.project, state.out_dir, reference)
+    except InputError:
+        return None
+
+
 @bp.get("/cases/<reference>")
 def case(reference: str) -> str:
     folder = entry_of(_cases_dir(), reference, want_dir=True)
     documents = case_documents(folder)
+    issued = _issued_case(reference)
+    register_id = issued.document.register_id if issued else None
+    statuses = settable_statuses(office().project, register_id) if register_id and issued and issued.row else []
     return render_template(
         "case.html",
         reference=reference,
         documents=documents,
         data=_case_data(folder, [d for d, _ in documents]),
+        case=issued,
+        history=_history(issued),
+        statuses=statuses,
+        may_correct=_may_correct(issued),
     )
+
+
+def _may_correct(issued: IssuedCase | None) -> bool:
+    user = current_user()
+    if issued is None or issued.voided or user is None:
+        return False
+    return not issued.answered or user.can("archivist")
+
+
+def _history(issued: IssuedCase | None) -> list[dict[str, str]]:
+    """The case's corrections, void and status changes, as the case page lists them."""
+    if issued is None:
+        return []
+    policy = office().project.policy
+    labels = _status_labels(issued)
+    rows = []
+    for event in issued.history:
+        what = {
+            "correct": messages.HISTORY_CORRECTED.format(event.version + 1, event.version),
+            "void": messages.HISTORY_VOIDED,
+            "status": messages.HISTORY_STATUS.format(labels.get(event.status, event.status)),
+        }.get(event.kind, event.kind)
+        day = display_value(event.day, policy, kind="date")
+        rows.append({"what": what, "by": event.by, "at": event.at, "day": day, "reason": event.reason})
+    return rows
+
+
+def _status_labels(issued: IssuedCase) -> dict[str, str]:
+    project = office().project
+    register_id = issued.document.register_id
+    column = next((c for c in project.register_columns(register_id) if c.id == "status"), None) if register_id else None
+    return project.policy.lists[column.list].labels() if column and column.list else {}
+
+
+# ------------------------------------------------------------------------------------------- correct
+def form_values(document: Document, record: dict[str, Any]) -> FormValues:
+    """The issue form's values from a recorded case: what the clerk would type to issue it again."""
+    calendar = office().project.policy.settings.calendar
+    values: FormValues = {}
+    for f in document.input_fields():
+        value = record.get(f.id)
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, list):
+            values[f.id] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            values[f.id] = "yes" if value else "no"
+        elif f.type == "date" and isinstance(value, str):
+            values[f.id] = _date_text(value, calendar)
+        else:
+            values[f.id] = str(value)
+    return values
+
+
+def _date_text(iso: str, calendar: str) -> str:
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if calendar == "hijri":
+        year, month, number = to_hijri(day)
+        return f"{year:04d}-{month:02d}-{number:02d}"
+    return day.isoformat()
+
+
+def _correct_page(
+    issued: IssuedCase, values: FormValues, errors: dict[str, str], problem: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    project = office().project
+    document = issued.document
+    page = render_template(
+        "case_correct.html",
+        case=issued,
+        document=document,
+        sections=form_sections(document, project.policy, values, errors, skip=decided_later(project, document)),
+        error_count=len(errors),
+        problem=problem,
+        calendar=project.policy.settings.calendar,
+    )
+    return page, status
+
+
+def _correctable(reference: str) -> IssuedCase:
+    issued = _issued_case(reference)
+    if issued is None:
+        abort(404)
+    return issued
+
+
+@bp.get("/cases/<reference>/correct")
+def correct_form(reference: str) -> tuple[str, int] | Response:
+    issued = _correctable(reference)
+    refusal = _correction_refused(issued)
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("cases.case", reference=reference))
+    return _correct_page(issued, form_values(issued.document, issued.record), {})
+
+
+def _correction_refused(issued: IssuedCase) -> str | None:
+    from ...workflow.amend import MSG_ANSWERED, MSG_VOIDED
+
+    if issued.voided:
+        return MSG_VOIDED
+    user = current_user()
+    if issued.answered and not (user and user.can("archivist")):
+        return MSG_ANSWERED
+    return None
+
+
+@bp.post("/cases/<reference>/correct")
+def correct(reference: str) -> Any:
+    from ... import check_record, correct_case
+
+    issued = _correctable(reference)
+    state = office()
+    document = issued.document
+    values = read_form(document, request.form, skip=decided_later(state.project, document))
+    reason = request.form.get("_reason", "").strip()
+    checked = check_record(state.project, document.id, record_input(document, values))
+    if checked.errors:
+        return _correct_page(issued, values, dict(checked.errors), status=422)
+    user = current_user()
+    try:
+        result = correct_case(
+            state.project, state.out_dir, reference, record_input(document, values), by=actor(), reason=reason,
+            renderers=state.issuer.renderers(), after_answer=bool(user and user.can("archivist")),
+        )  # fmt: skip
+    except CaseStateError as err:
+        return _correct_page(issued, values, {}, problem=str(err), status=409)
+    except DataError as err:
+        return _correct_page(issued, values, {}, problem=str(err), status=422)
+    shown = Markup('<bdi dir="ltr">{}</bdi>').format(reference)
+    if result.pending:
+        flash(Markup(messages.CORRECTED_PENDING).format(shown, result.version, result.waiting_reason), "pending")
+    else:
+        flash(Markup(messages.CORRECTED).format(shown, result.version), "ok")
+    return redirect(url_for("cases.case", reference=reference))
+
+
+# ------------------------------------------------------------------------------------------- void, status
+@bp.post("/cases/<reference>/void")
+@role_required("archivist")
+def void(reference: str) -> Response:
+    from ... import void_case
+
+    _correctable(reference)
+    state = office()
+    try:
+        result = void_case(state.project, state.out_dir, reference, request.form.get("reason", ""), by=actor())
+    except CaseStateError as err:
+        flash(str(err), "error")
+        return redirect(url_for("cases.case", reference=reference))
+    flash(messages.VOIDED_PENDING.format(result.waiting_reason) if result.pending else messages.VOIDED, "ok")
+    return redirect(url_for("cases.case", reference=reference))
+
+
+@bp.post("/cases/<reference>/status")
+@role_required("archivist")
+def status(reference: str) -> Response:
+    from ... import set_case_status
+
+    _correctable(reference)
+    state = office()
+    try:
+        result = set_case_status(
+            state.project, state.out_dir, reference, request.form.get("status", ""), request.form.get("note", ""),
+            by=actor(),
+        )  # fmt: skip
+    except CaseStateError as err:
+        flash(str(err), "error")
+        return redirect(url_for("cases.case", reference=reference))
+    flash(messages.STATUS_SET_PENDING.format(result.waiting_reason) if result.pending else messages.STATUS_SET, "ok")
+    return redirect(url_for("cases.case", reference=reference))
 
 
 @bp.get("/cases/<reference>/<name>")

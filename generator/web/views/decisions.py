@@ -69,11 +69,20 @@ def _rows(entry: DecisionRegister) -> tuple[list[Any], list[Any]]:
     letter_column = entry.register.answered.letter_column if entry.register.answered else None
     awaiting, unanswered = [], []
     for row in table.rows:
+        if _voided(row):
+            continue
         if not row.values.get(entry.decision.id):
             awaiting.append(row)
         elif letter_column and not row.values.get(letter_column):
             unanswered.append(row)
     return awaiting, unanswered
+
+
+def _voided(row: Any) -> bool:
+    """A voided case is never decided: it is not listed."""
+    from ...workflow.amend import VOID
+
+    return bool(row.values.get("status") == VOID)
 
 
 def _cells(entry: DecisionRegister, row: Any) -> list[str]:

@@ -1,0 +1,103 @@
+"""A case's life in a real browser (Debian's chromium through Playwright): correct a typo, void a case, find a
+case by a misspelt name, read its story, decide before the reply date only with a reason.
+
+Every POST answers with a redirect to a page (POST-redirect-GET): the tests reload and go Back after each one
+and check that nothing was done twice. With WATHIQA_SCREENSHOTS=docs the screenshots land where the README shows
+them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+import generator as api
+from tests.test_web_browser import (  # noqa: F401  (the browser's fixtures, used by name)
+    browser_context_args,
+    browser_type_launch_args,
+    pdf_text,
+    screenshots,
+)
+from tests.web_helpers import PROJECT, example_values, make_app
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The office app served by waitress on a free port, with an empty output folder."""
+    from waitress.server import create_server
+
+    out = tmp_path / "out"
+    server = create_server(make_app(out), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", out
+    finally:
+        server.close()
+
+
+FIXED = "عبدالله محمد أحمد الشهري"
+
+
+def issue_case(out: Path, **changes: str) -> str:
+    return api.issue(PROJECT, "application", example_values(**changes), out).reference
+
+
+def history(out: Path, reference: str) -> list[dict[str, object]]:
+    path = out / "cases" / reference / "history.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def test_clerk_corrects_a_typo_and_an_archivist_voids_a_case(
+    page: Page, office: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, out = office
+    reference = issue_case(out)
+    shots = screenshots(tmp_path)
+    page.goto(f"{base}/cases/{reference}")
+    expect(page.locator("th", has_text="نسخة Word")).to_be_visible()
+    expect(page.locator("th", has_text="للتعديل")).to_have_count(0)  # the DOCX is not the way to fix data
+    page.get_by_role("link", name="تصحيح بيانات الحالة").click()
+    expect(page.locator("input[name=applicant_name]")).to_have_value("عبدالله محمد أحمد القحطاني")
+    expect(page.locator("input[name=days][value=tuesday]")).to_be_checked()
+    page.fill("input[name=applicant_name]", FIXED)
+    page.fill("textarea[name=_reason]", "خطأ في اسم العائلة")
+    page.locator("h1").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "office-app-case-correct.png"), full_page=False)
+    page.get_by_role("button", name="إصدار نسخة مصححة").click()
+    page.wait_for_url(re.compile(rf"/cases/{reference}$"))
+    expect(page.locator(".flash.ok")).to_contain_text("نسخة مصححة")
+    expect(page.locator("table.history")).to_contain_text("خطأ في اسم العائلة")
+    expect(page.locator("dl.data")).to_contain_text(FIXED)
+    href = page.locator("a", has_text="طباعة كل مستندات الحالة").get_attribute("href")
+    combined = pdf_text(page.request.get(base + (href or "")).body())
+    assert "نسخة مصححة" in combined and FIXED in combined and reference in combined
+    assert (out / "cases" / reference / "v1" / "application.pdf").is_file()
+
+    page.reload()  # the redirect's page, not the POST: nothing is corrected twice
+    page.go_back()
+    expect(page.locator("h1")).to_contain_text("تصحيح بيانات الحالة")
+    page.go_forward()
+    assert [h["kind"] for h in history(out, reference)] == ["correct"]
+    assert not (out / "cases" / reference / "v2").exists()
+    table = api.read_register(PROJECT, "requests", out)
+    assert [r.values["applicant_name"] for r in table.rows] == [FIXED]
+
+    page.fill("form.danger textarea[name=reason]", "طلب مكرر أُصدر خطأً")
+    page.get_by_role("button", name="إلغاء الحالة").click()
+    page.wait_for_url(re.compile(rf"/cases/{reference}$"))
+    expect(page.locator("h1 .badge")).to_have_text("ملغاة")
+    expect(page.get_by_role("link", name="تصحيح بيانات الحالة")).to_have_count(0)
+    page.screenshot(path=str(shots / "office-app-case-history.png"), full_page=True)
+    page.reload()
+    assert [h["kind"] for h in history(out, reference)] == ["correct", "void"]
+    page.goto(f"{base}/registers/requests")
+    expect(page.locator("tr", has_text=reference)).to_contain_text("ملغى")
+    page.goto(f"{base}/decisions")
+    expect(page.locator("form.decision", has_text=reference)).to_have_count(0)

@@ -1,0 +1,76 @@
+"""The case pages through Flask's test client: who may correct, void and set a status, and what each is told."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+import generator as api
+from generator.office.accounts import add_account, find_account
+from generator.office.db import OfficeDB
+from tests.web_helpers import PROJECT, csrf, example_values, make_app
+
+FIXED = "عبدالله محمد أحمد الشهري"
+
+
+def text(response: Any) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def signed_in(out: Path, name: str) -> FlaskClient:
+    db = OfficeDB(out)
+    for account, role in (("clerk1", "clerk"), ("arch1", "archivist")):
+        if find_account(db, account) is None:
+            add_account(db, account, role, f"{account} password")
+    client = make_app(out).test_client()
+    client.post("/login", data={"csrf_token": csrf(client, "/login"), "name": name, "password": f"{name} password"})
+    return client
+
+
+def correction(client: FlaskClient, reference: str, **changes: str) -> Any:
+    data = {"csrf_token": csrf(client, f"/cases/{reference}"), **example_values(**changes)}
+    return client.post(f"/cases/{reference}/correct", data=data)
+
+
+def test_a_clerk_corrects_before_the_decision_and_is_refused_after_it(out: Path) -> None:
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+    clerk = signed_in(out, "clerk1")
+    response = correction(clerk, reference, national_id="1000000009")
+    assert response.status_code == 422 and 'id="national_id-error"' in text(response)
+    response = correction(clerk, reference, applicant_name=FIXED)
+    assert response.status_code == 302 and response.headers["Location"] == f"/cases/{reference}"
+    assert "v1" in text(clerk.get(f"/cases/{reference}"))
+
+    api.record_decision(PROJECT, out, reference, "accepted")
+    api.decide(PROJECT, out)
+    page = text(clerk.get(f"/cases/{reference}"))
+    assert "تصحيح بيانات الحالة</a>" not in page and "لأمين الأرشيف أو المدير" in page
+    response = clerk.get(f"/cases/{reference}/correct")
+    assert response.status_code == 302
+    assert "لا يصحح بياناتها بعد ذلك إلا أمين الأرشيف أو المدير" in text(clerk.get(f"/cases/{reference}"))
+    response = correction(clerk, reference, applicant_name="اسم آخر تماما")
+    assert response.status_code == 409 and "أمين الأرشيف أو المدير" in text(response)
+    assert not (out / "cases" / reference / "v2").exists()
+
+    archivist = signed_in(out, "arch1")
+    response = correction(archivist, reference, applicant_name="اسم آخر تماما")
+    assert response.status_code == 302 and (out / "cases" / reference / "v2").is_dir()
+
+
+def test_only_an_archivist_voids_or_sets_a_status(out: Path) -> None:
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+    clerk = signed_in(out, "clerk1")
+    token = csrf(clerk, f"/cases/{reference}")
+    assert clerk.post(f"/cases/{reference}/void", data={"csrf_token": token, "reason": "x"}).status_code == 403
+    assert "إلغاء الحالة</button>" not in text(clerk.get(f"/cases/{reference}"))
+    archivist = signed_in(out, "arch1")
+    token = csrf(archivist, f"/cases/{reference}")
+    response = archivist.post(f"/cases/{reference}/void", data={"csrf_token": token, "reason": ""})
+    assert response.status_code == 302 and "اكتب سبب الإلغاء" in text(archivist.get(f"/cases/{reference}"))
+    data = {"csrf_token": token, "status": "under_review", "note": "أُحيل للجنة"}
+    assert archivist.post(f"/cases/{reference}/status", data=data).status_code == 302
+    row = api.read_register(PROJECT, "requests", out).rows[0]
+    assert row.cells["حالة الطلب"] == "قيد الدراسة"
