@@ -101,3 +101,26 @@ def test_clerk_corrects_a_typo_and_an_archivist_voids_a_case(
     expect(page.locator("tr", has_text=reference)).to_contain_text("ملغى")
     page.goto(f"{base}/decisions")
     expect(page.locator("form.decision", has_text=reference)).to_have_count(0)
+
+
+def test_anyone_finds_a_case_by_a_misspelt_name(page: Page, office: tuple[str, Path], tmp_path: Path) -> None:
+    base, out = office
+    wanted = issue_case(out, applicant_name="عبدالله محمد أحمد القحطاني")
+    other = issue_case(out, applicant_name="نورة سعد العتيبي")
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="الحالات", exact=True).click()
+    expect(page.locator("table.cases tbody tr")).to_have_count(2)
+    for typed in ("عبد الله القحطانى", "القحطاني عبدالله", "عَبْدُ اللّه القحْطانيّ", "اَلقحطــاني"):
+        page.fill("input[name=q]", typed)
+        page.get_by_role("button", name="بحث").click()
+        rows = page.locator("table.cases tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows).to_contain_text(wanted)
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-cases-search.png"), full_page=False)
+    page.fill("input[name=q]", "نوره العتيبي")
+    page.get_by_role("button", name="بحث").click()
+    expect(page.locator("table.cases tbody tr")).to_contain_text(other)
+    page.reload()  # a search is a GET: reloading shows the same list
+    expect(page.locator("table.cases tbody tr")).to_have_count(1)
+    page.locator("table.cases a", has_text=other).click()
+    page.wait_for_url(re.compile(rf"/cases/{other}$"))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 
 import generator as api
+from generator.content.text import to_hijri, today
 from generator.office.accounts import add_account, find_account
 from generator.office.db import OfficeDB
 from tests.web_helpers import PROJECT, csrf, example_values, make_app
@@ -74,3 +76,66 @@ def test_only_an_archivist_voids_or_sets_a_status(out: Path) -> None:
     assert archivist.post(f"/cases/{reference}/status", data=data).status_code == 302
     row = api.read_register(PROJECT, "requests", out).rows[0]
     assert row.cells["حالة الطلب"] == "قيد الدراسة"
+
+
+NAMES = ("عبدالله محمد أحمد القحطاني", "نورة سعد العتيبي", "مصطفى إبراهيم الزهراني")
+
+
+def issue_named(out: Path) -> list[str]:
+    return [
+        api.issue(PROJECT, "application", example_values(applicant_name=name), out).reference for name in NAMES
+    ]
+
+
+def found(client: FlaskClient, **search: Any) -> list[str]:
+    page = text(client.get("/cases", query_string=search))
+    return re.findall(r'href="/cases/(REQ-\d{4}-\d{5})"', page)
+
+
+def test_cases_are_found_by_any_spelling_status_and_dates_a_page_at_a_time(out: Path) -> None:
+    first, second, third = issue_named(out)
+    api.set_case_status(PROJECT, out, second, "under_review", by="arch1")
+    client = make_app(out, extra={"WATHIQA_CASES_PAGE": 2}).test_client()
+    assert found(client, q="عبد الله القحطانى") == [first]
+    assert found(client, q="العتيبي نوره") == [second]
+    assert found(client, q="مصطفي ابراهيم") == [third]
+    assert found(client, q="مُصْطَفَـــى") == [third]
+    assert found(client, q=first.lower()) == [first]
+    assert found(client, q="١٠٠٠٠٠٠٠٠٨", status="under_review") == [second]  # the national ID, Arabic digits
+    assert found(client, status="under_review") == [second]
+    assert found(client, q="فيصل") == []
+    assert "لا توجد حالة تطابق البحث" in text(client.get("/cases", query_string={"q": "فيصل"}))
+
+    assert found(client) == [third, second] and found(client, page=2) == [first]  # the newest first, two a page
+    assert "الصفحة 1 من 2" in text(client.get("/cases"))
+    client = make_app(out).test_client()  # 25 a page
+    year, month, day = to_hijri(today())
+    assert set(found(client, **{"from": f"{year}-{month:02d}-{day:02d}"})) == {first, second, third}  # Hijri
+    assert set(found(client, to=today().isoformat())) == {first, second, third}  # Gregorian
+    assert found(client, **{"from": f"{year + 1}-01-01"}) == []
+    assert 'id="from-error"' in text(client.get("/cases", query_string={"from": "١٤٤٨-١٣-٠١"}))
+
+
+def test_a_clerk_never_meets_a_403_following_the_links_of_the_pages(out: Path) -> None:
+    reference = issue_named(out)[0]
+    clerk = signed_in(out, "clerk1")
+    seen: set[str] = set()
+    waiting = ["/", f"/cases/{reference}", "/cases"]
+    refused: list[tuple[str, str]] = []
+    while waiting and len(seen) < 120:
+        url = waiting.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = clerk.get(url)
+        if response.status_code == 403:
+            refused.append((url, ""))
+            continue
+        if response.mimetype != "text/html":
+            continue
+        for link in re.findall(r'href="(/[^"#]*)"', response.get_data(as_text=True)):
+            link = html.unescape(link)
+            if not re.search(r"\.(pdf|docx|xlsx|css|ttf|zip)$", link) and "/fonts/" not in link:
+                waiting.append(link)
+    assert len(seen) > 10
+    assert refused == []

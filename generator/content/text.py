@@ -391,3 +391,70 @@ def first_forbidden(s: str, allowed: str = "\t\n") -> str | None:
         if code >= 0xD800 and is_unholdable(char):
             return char
     return None
+
+
+# --- searching Arabic names ---------------------------------------------------------------------------------
+
+# After decomposition (NFKD) the hamza and madda of أ إ آ ؤ ئ are combining marks, removed with the vowel marks:
+# what is left are the letters a clerk might type for them. These fold the letters people swap when they write.
+_SEARCH_LETTERS: Final = str.maketrans(
+    {
+        "\u0629": "\u0647",  # ة -> ه
+        "\u0649": "\u064a",  # ى -> ي
+        "\u06cc": "\u064a",  # Persian ی -> ي
+        "\u06a9": "\u0643",  # Persian ک -> ك
+        "\u06d5": "\u0647",  # ە -> ه
+        "\u0671": "\u0627",  # ٱ (alef wasla) -> ا
+    }
+)
+_COMPOUND_FIRST: Final = "\u0639\u0628\u062f"  # «عبد»: «عبد الله» and «عبدالله» are one name
+
+
+def _fold_once(s: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold())
+    kept = [
+        char
+        for char in text
+        if char != TATWEEL and unicodedata.category(char) not in ("Mn", "Me", "Cf") and char not in ZERO_WIDTH
+    ]
+    folded = to_ascii_digits("".join(kept).translate(_SEARCH_LETTERS))
+    words = "".join(char if char.isalnum() else " " for char in folded).split()
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] == _COMPOUND_FIRST:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return " ".join(joined)
+
+
+def search_form(s: str) -> str:
+    """The form names, references and numbers are compared in when searching: vowel marks, tatweel and bidi
+    marks gone; أ إ آ → ا, ة → ه, ى → ي; digits ASCII; Latin case folded; punctuation a space between words;
+    «عبد الله» written as one word. Idempotent: ``search_form(search_form(s)) == search_form(s)``."""
+    current = s
+    for _ in range(4):  # one pass is enough for Arabic; a few exotic compatibility characters need a second
+        folded = _fold_once(current)
+        if folded == current:
+            break
+        current = folded
+    return current
+
+
+def search_words(s: str) -> list[str]:
+    """The words of :func:`search_form`, for matching in any order."""
+    return search_form(s).split()
+
+
+def words_match(query: list[str], words: list[str]) -> bool:
+    """Every word of the query is found among ``words``, in any order (first name and surname either way): a
+    word matches one that begins with it, and a number of three digits or more matches inside a longer one (the
+    end of a reference, a mobile without its leading 0)."""
+    for wanted in query:
+        if not any(
+            word.startswith(wanted) or (len(wanted) >= 3 and wanted.isdigit() and wanted in word) for word in words
+        ):
+            return False
+    return True

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -25,31 +25,71 @@ from .common import actor, entry_of, send_entry
 
 bp = Blueprint("cases", __name__)
 
-LIST_LIMIT = 200
+PAGE_SIZE = 25
+"""Cases per page of the list (``WATHIQA_CASES_PAGE`` in the app's configuration changes it)."""
 
 
 def _cases_dir() -> Path:
     return office().out_dir / "cases"
 
 
-def _case_names() -> list[str]:
-    try:
-        entries = os.scandir(_cases_dir())
-    except OSError:
-        return []
-    with entries:
-        found = [
-            (e.stat(follow_symlinks=False).st_mtime, e.name)
-            for e in entries
-            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-        ]
-    return [name for _, name in sorted(found, reverse=True)]
-
-
 @bp.get("/cases")
 def index() -> str:
-    names = _case_names()
-    return render_template("cases.html", names=names[:LIST_LIMIT], total=len(names))
+    """Every role finds a case here: by reference, name, national ID or mobile (spelt any way), status, dates."""
+    from ...content.validate import FieldError, check_date
+    from ...workflow.find import case_registers, find_cases
+
+    state = office()
+    policy = state.project.policy
+    query = request.args.get("q", "").strip()
+    status = request.args.get("status", "")
+    statuses = _search_statuses()
+    if status not in statuses:
+        status = ""
+    days: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key in ("from", "to"):
+        typed = request.args.get(key, "").strip()
+        if typed:
+            try:
+                days[key] = check_date(typed, policy.settings.calendar)
+            except FieldError as err:
+                errors[key] = err.message_ar
+    hits = [] if errors else find_cases(
+        state.project, state.out_dir, query=query, status=status, start=days.get("from"), end=days.get("to")
+    )  # fmt: skip
+    size = int(current_app.config.get("WATHIQA_CASES_PAGE", PAGE_SIZE))
+    pages = max(1, -(-len(hits) // size))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    shown = hits[(page - 1) * size : page * size]
+    return render_template(
+        "cases.html",
+        hits=[(h, display_value(h.day, policy), statuses.get(h.status, "")) for h in shown],
+        total=len(hits),
+        page=page,
+        pages=pages,
+        query=query,
+        status=status,
+        statuses=statuses,
+        typed={k: request.args.get(k, "") for k in ("from", "to")},
+        errors=errors,
+        searched=bool(query or status or request.args.get("from") or request.args.get("to")),
+        any_register=bool(case_registers(state.project)),
+        page_link=lambda n: url_for("cases.index", **{**request.args.to_dict(), "page": n}),
+    )
+
+
+def _search_statuses() -> dict[str, str]:
+    """Every status of the registers of cases, by option id (the policy's labels)."""
+    from ...workflow.find import case_registers
+
+    project = office().project
+    found: dict[str, str] = {}
+    for register_id in case_registers(project):
+        column = next((c for c in project.register_columns(register_id) if c.id == "status" and c.list), None)
+        if column is not None and column.list is not None:
+            found.update(project.policy.lists[column.list].labels())
+    return found
 
 
 def case_documents(folder: Path) -> list[tuple[Document, list[str]]]:
