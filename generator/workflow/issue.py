@@ -109,9 +109,10 @@ def issue_record(
         final = cases / reference
         cells = row_for(project, register_id, record, reference=reference, issue_date=today, extra=extra)
         entry_id = journal.add(conn, register_id, "append", reference, cells, waits_for=final, source=document.id)
-    fault_point("issue.allocated")
-    stage = stage_dir(cases, reference)
-    try:
+    stage: Path | None = None
+    try:  # from here on, a failure (a Ctrl-C too) gives the reference back
+        fault_point("issue.allocated")
+        stage = stage_dir(cases, reference)
         if final.exists():
             raise OutputError(f"{final}: a case folder with this reference already exists; nothing was written")
         files = renderers.render_case(document, record, reference, today, stage)
@@ -119,16 +120,18 @@ def issue_record(
         fault_point("issue.rendered")
         os.replace(stage, final)
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         with db.write() as conn:
             prefix = prefix_of(project, document.numbering, today)
             given_back = give_back(conn, document.numbering, prefix, _seq(reference))
-            journal.mark(conn, [entry_id], "abandoned", "تعذر إصدار المستندات")
+            journal.mark(conn, [entry_id], "abandoned", "تعذر إصدار المستندات")  # the next case may get its key
         log.info("issue of %s failed; reference %s", reference, "given back" if given_back else "left unused")
         raise
     fault_point("issue.moved")
     with db.write() as conn:
-        journal.mark(conn, [entry_id], "ready")
+        if journal.mark(conn, [entry_id], "ready"):
+            raise journal.JournalConflict(f"journal: the row of {reference} was settled by another run")
     fault_point("issue.ready")
     sync = apply_pending(project, out_dir, registers=[register_id], db=db)
     waiting = next((w.reason for w in sync.waiting if w.register_id == register_id and w.key == reference), "")

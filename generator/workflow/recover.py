@@ -5,8 +5,9 @@ What the database holds can be found again on disk:
 * the reference sequences start, on first use of each prefix, from the highest number in the registers, the
   case folders and the decision batches (:func:`generator.workflow.references.highest_on_paper`), so no
   number already on paper is given again;
-* a case folder whose reference is not in its register (its row was waiting when the database was lost) is
-  queued again from its ``case.json`` and ``record.json``;
+* a case folder whose reference is not in its register (its row was waiting when the database was lost, or
+  was removed from the register since) is queued again from its ``case.json`` and ``record.json``, unless its
+  row already waits in the journal; only what was really queued is counted;
 * a decision letter of a batch's ``letters.json`` missing from the outgoing register, or whose request is not
   marked answered, is queued again: the letter exists, so it is recorded, never written a second time.
 
@@ -91,8 +92,8 @@ def recover(project: Project, out_dir: Path) -> RecoverResult:
             extra = dict(project.registers[document.register_id].initial)
             register_id = document.register_id
             cells = row_for(project, register_id, values, reference=folder.name, issue_date=issued, extra=extra)
-            journal.add(conn, register_id, "append", folder.name, cells, source=document.id, state="ready")
-            cases.append(folder.name)
+            if journal.requeue(conn, register_id, "append", folder.name, cells, source=document.id):
+                cases.append(folder.name)
         letters = _queue_letters(conn, project, out_dir, known)
     log.info("recovered %d case rows and %d letters", len(cases), len(letters))
     return RecoverResult(cases, letters)
@@ -118,8 +119,8 @@ def _queue_letters(conn: Any, project: Project, out_dir: Path, known: Any) -> li
                 letter = _Letter(request, document, record)
                 cells = _outgoing_cells(project, document.register_id, letter, letter_reference, sent_on)
                 register_id = document.register_id
-                journal.add(conn, register_id, "append", letter_reference, cells, source=request, state="ready")
-                queued.append(letter_reference)
+                if journal.requeue(conn, register_id, "append", letter_reference, cells, source=request):
+                    queued.append(letter_reference)
             answered = project.registers[document.answers.register_id].answered
             if answered is None:
                 continue
@@ -128,10 +129,9 @@ def _queue_letters(conn: Any, project: Project, out_dir: Path, known: Any) -> li
             update: dict[str, Any] = {answered.letter_column: letter_reference, answered.date_column: sent_on}
             if answered.status_column and answered.status:
                 update[answered.status_column] = answered.status
-            journal.add(
+            journal.requeue(
                 conn, document.answers.register_id, "update", request + ANSWER,
                 cells_for(project, document.answers.register_id, update), target=request, source=letter_reference,
-                state="ready",
             )  # fmt: skip
     return queued
 

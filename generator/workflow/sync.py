@@ -5,6 +5,11 @@ demand. Under the register's lock, an append whose reference is already in the r
 died after committing the workbook but before marking the entry), and an update finds its row by reference,
 never by row number, since archivists insert, sort and delete rows. A register open in Excel or LibreOffice is
 left as it is: its entries wait, with the reason, for the next run.
+
+The entries are read again once the register's lock is held, and only those still ``ready`` with the cells
+first read are written; each is marked applied only if it still holds the cells written. A run that read the
+journal and then waited for the lock therefore never writes an older change over a newer one (a decision
+corrected meanwhile): the newer one stays ``ready`` and is written by whoever journaled it, or the next run.
 """
 
 from __future__ import annotations
@@ -119,6 +124,7 @@ def apply_pending(
             result.waiting.append(Waiting(entry.register, entry.key, "السجل لم يعد معرّفًا في السياسة"))
         else:
             by_register[entry.register].append(entry)
+    fault_point("sync.read")
     for register_id, entries in by_register.items():
         _apply_register(project, out_dir, db, register_id, entries, timeout, result)
     return result
@@ -142,6 +148,7 @@ def _apply_register(
         with open_register(
             path, sheet=register.sheet, timeout=timeout, backups=project.policy.settings.register_backups
         ) as tx:
+            entries = journal.still_ready(db, entries)  # what changed while the lock was awaited is not written
             rows_by_reference = tx.find_rows(label, [e.target for e in entries])
             for entry in entries:
                 if entry.op == "append":
@@ -163,9 +170,10 @@ def _apply_register(
         log.info("%s: %d change(s) wait: %s", path, len(entries), err)
         return
     with db.write() as conn:
-        journal.mark(conn, [e.id for e in applied], "applied")
+        changed = journal.mark_applied(conn, applied)  # changed since written: they stay ready for the next run
         reason = "لا يوجد في السجل صف بهذا الرقم المرجعي؛ أعد الصف ثم زامن السجل"
         journal.note_error(conn, [e.id for e in missing], reason)
-    result.applied += applied
+    changed_ids = {e.id for e in changed}
+    result.applied += [e for e in applied if e.id not in changed_ids]
     result.waiting += [Waiting(register_id, e.target, reason) for e in missing]
-    log.info("%s: %d change(s) applied", path, len(applied))
+    log.info("%s: %d change(s) applied, %d changed meanwhile", path, len(applied) - len(changed), len(changed))
