@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # that the DOCX files print as the PDFs do (about 25 s to install); chromium and an Arabic font to test the
 # office app in a real browser (the app serves its own fonts; the system one is the browser's fallback).
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libzbar0 poppler-utils \
-	libreoffice-writer-nogui libreoffice-calc-nogui chromium fonts-hosny-amiri
+	libreoffice-writer-nogui libreoffice-calc-nogui chromium fonts-hosny-amiri tzdata
 
 .PHONY: run test lint typecheck pytest bench sysdeps setup templates clean
 

@@ -118,7 +118,8 @@ def issue(
         return issue_case(project, doc_id, data, out_dir, today=today)
     document = issuable(project, doc_id)
     record = validate_record(document, project.policy, data)
-    return issue_record(project, document, record, out_dir, today=today or current_day(), renderers=renderers)
+    day = today or current_day(project.policy)
+    return issue_record(project, document, record, out_dir, today=day, renderers=renderers)
 
 
 def correct_case(
@@ -177,7 +178,7 @@ def preview(
 
     document = project.document(doc_id)
     record = validate_record(document, project.policy, data)
-    view = build_view(document, project.policy, record, reference=None, issue_date=today or current_day())
+    view = build_view(document, project.policy, record, reference=None, issue_date=today or current_day(project.policy))
     return (renderers or CaseRenderers(project)).pdf.render(view)
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 
-from ..content.text import MAX_DATE, MIN_DATE
+from ..content.text import DEFAULT_TIME_ZONE, MAX_DATE, MIN_DATE, check_time_zone
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 """An ASCII identifier: lower-case letters, digits and underscores, starting with a letter."""
@@ -100,6 +100,17 @@ class Settings(_Strict):
     )
     register_backups: int = Field(10, ge=1, le=1000, description="How many previous versions of a register to keep")
     gender: GenderRule = Field(GenderRule(), description="The field and options that choose gendered wording")
+    time_zone: str = Field(
+        DEFAULT_TIME_ZONE,
+        description="The office's time zone (a name of the IANA database): which day «today» is for references, "
+        "letters and registers, and the clock of every time shown, whatever zone the computer is set to",
+        examples=["Asia/Riyadh", "Asia/Dubai", "Africa/Cairo"],
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, name: str) -> str:
+        return check_time_zone(name)
 
 
 class ListItem(_Strict):

@@ -6,20 +6,26 @@ isolated Latin run looks the same in the PDF, the DOCX, the register and the on-
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from datetime import date, timedelta
-from typing import Final, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hijridate import Gregorian, Hijri
 from markupsafe import Markup, escape
 
 from generator.errors import UsageError
 
+if TYPE_CHECKING:
+    from generator.config.model import Policy
+
 __all__ = [
     "ARABIC_INDIC_DIGITS",
     "ASCII_DIGITS",
     "BIDI_CONTROLS",
+    "DEFAULT_TIME_ZONE",
     "HIJRI_MONTHS",
     "LRI",
     "MAX_DATE",
@@ -36,6 +42,7 @@ __all__ = [
     "NonexistentDateError",
     "UnreadableDateError",
     "add_days",
+    "check_time_zone",
     "clean_name",
     "first_forbidden",
     "format_dual",
@@ -48,11 +55,14 @@ __all__ = [
     "isolate_html",
     "isolate_plain",
     "normalise_spaces",
+    "now_local",
+    "office_zone",
     "parse_date",
     "strip_tatweel",
     "to_ascii_digits",
     "to_display_digits",
     "to_hijri",
+    "to_local",
     "today",
 ]
 
@@ -161,15 +171,59 @@ TODAY_VARIABLE: Final = "WATHIQA_TODAY"
 """Environment variable that fixes "today" (``YYYY-MM-DD``), for tests and for reprinting a day's papers."""
 
 
-def today() -> date:
-    """The issue date of what is made now: ``WATHIQA_TODAY`` when set (tests, reprints), else the system's day.
+DEFAULT_TIME_ZONE: Final = "Asia/Riyadh"
+"""The office's time zone when the policy names none (``settings.time_zone``)."""
+
+
+_NOT_OFFICE_ZONES: Final = frozenset({"localtime", "posixrules", "Factory"})
+"""Files of the zone folder that are not places: ``localtime`` would bring back the computer's own zone."""
+
+
+def check_time_zone(name: str) -> str:
+    """``name`` if it is a time zone of the IANA database (``Asia/Riyadh``); ValueError saying what is expected.
+    Loading one zone file is fast, so `wathiqa check` pays nothing for it (listing every zone costs 0.1 s)."""
+    try:
+        if name in _NOT_OFFICE_ZONES or name.startswith(("posix/", "right/")):
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as err:
+        raise ValueError(f"unknown time zone {name!r}; expected a time zone name such as Asia/Riyadh") from err
+    return name
+
+
+@functools.lru_cache(maxsize=8)
+def office_zone(name: str = DEFAULT_TIME_ZONE) -> ZoneInfo:
+    """The zone of that name (checked by the policy's model when it was loaded)."""
+    return ZoneInfo(check_time_zone(name))
+
+
+def _zone_of(policy: Policy | None) -> ZoneInfo:
+    return office_zone(policy.settings.time_zone if policy is not None else DEFAULT_TIME_ZONE)
+
+
+def now_local(policy: Policy | None = None) -> datetime:
+    """Now, on the office's clock (the policy's ``settings.time_zone``), whatever zone the computer is set to."""
+    return datetime.now(_zone_of(policy))
+
+
+def to_local(moment: datetime, policy: Policy | None = None) -> datetime:
+    """``moment`` on the office's clock, for showing it; a moment without a zone is taken as UTC (the office
+    database stores UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(_zone_of(policy))
+
+
+def today(policy: Policy | None = None) -> date:
+    """The issue date of what is made now: ``WATHIQA_TODAY`` when set (tests, reprints), else the day it is in
+    the office's time zone (the policy's ``settings.time_zone``; Riyadh without a policy), never the computer's.
 
     Every "today" of the workflows comes from here, so that a test run across midnight, or a reprint of last
     Tuesday's letters, gets one fixed day for references, register dates and batch folder names.
     """
     fixed = os.environ.get(TODAY_VARIABLE)
     if not fixed:
-        return date.today()
+        return now_local(policy).date()
     try:
         return date.fromisoformat(fixed)
     except ValueError as err:

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 def rehearse(project: Project, *, today: date | None = None) -> None:
     """Render every document and register in memory; :class:`ProjectError` listing what could not be."""
-    problems = list(_rehearsal_problems(project, today or issue_day()))
+    problems = list(_rehearsal_problems(project, today or issue_day(project.policy)))
     if problems:
         raise ProjectError("the project does not render:", problems)
 
@@ -82,7 +82,7 @@ def rehearsed_before(project: Project, *, today: date | None = None) -> bool:
     """Whether the project, exactly as it is now, passed a rehearsal today."""
     if os.environ.get("WATHIQA_FAULT"):
         return False
-    return (_cache_dir() / fingerprint(project, today or issue_day())).is_file()
+    return (_cache_dir() / fingerprint(project, today or issue_day(project.policy))).is_file()
 
 
 def remember_rehearsal(project: Project, *, today: date | None = None) -> None:
@@ -90,7 +90,7 @@ def remember_rehearsal(project: Project, *, today: date | None = None) -> None:
     folder = _cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / fingerprint(project, today or issue_day())).touch()
+        (folder / fingerprint(project, today or issue_day(project.policy))).touch()
         known = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
         for old in known[:-KEEP]:
             old.unlink(missing_ok=True)

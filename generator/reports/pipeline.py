@@ -95,7 +95,7 @@ def report_figures(
     """
     if pending is None:
         pending = journal_rows(out_dir)
-    today = today or default_today()
+    today = today or default_today(project.policy)
     period = period or current_period(today, project.policy.settings.calendar)
     wording = load_wording(project)
     registers = read_registers(project, out_dir, wording)
@@ -155,7 +155,7 @@ def choose_period(
         return parse_period(period)
     if start is not None and end is not None:
         return period_between(start, end, calendar)
-    return current_period(today or default_today(), calendar)
+    return current_period(today or default_today(project.policy), calendar)
 
 
 def run_report(

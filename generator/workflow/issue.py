@@ -77,7 +77,7 @@ def issue_case(
     document = issuable(project, doc_id)
     loaded = load_record_file(data_path)
     record = validate_record(document, project.policy, loaded.data, source=loaded)
-    return issue_record(project, document, record, out_dir, today=today or current_day())
+    return issue_record(project, document, record, out_dir, today=today or current_day(project.policy))
 
 
 def issue_record(

@@ -130,7 +130,7 @@ def merge_batch(
     """Validate every record of the batch (a data file, or records), then write the batch folder; see the
     module docstring. ``progress(done, total)`` is called as letters are made (DOCX, then PDF pages)."""
     document = project.document(doc_id)
-    today = today or current_day()
+    today = today or current_day(project.policy)
     rows = _rows_of(source, document)
     where = str(source) if isinstance(source, Path) else "records"
     if not rows:

@@ -90,7 +90,7 @@ def print_register(
 
     words = load_wording(project).register_print
     digits = project.policy.settings.digits
-    printed_on = today()
+    printed_on = today(project.policy)
     pending = sum(1 for r in records if r.pending)
     sheet = RegisterSheet(
         register_id=register_id,
