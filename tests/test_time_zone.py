@@ -39,6 +39,7 @@ def test_the_day_of_issue_is_the_policys_not_the_computers(tmp_path: Path) -> No
     their days always differ, and the register and the reference must carry Pago Pago's."""
     policy = tiny_copy(tmp_path / "project", "time_zone: Pacific/Pago_Pago")
     status, text, _ = run("example", "application", "--policy", str(policy))
+    assert status == 0
     data = tmp_path / "case.yml"
     data.write_text(text, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "WATHIQA_TODAY"} | {"TZ": "Pacific/Kiritimati"}
