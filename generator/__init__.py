@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .config.project import Project
     from .workflow.amend import AmendResult
     from .workflow.decide import DecideResult
-    from .workflow.decisions import DecisionRecorded
+    from .workflow.decisions import DecisionAnswered, DecisionRecorded
     from .workflow.issue import CaseRenderers, IssueResult
     from .workflow.lookup import RegisterTable
     from .workflow.merge import InvalidRow, MergeSummary
@@ -54,6 +54,7 @@ __all__ = [
     "preview",
     "print_register",
     "read_register",
+    "record_and_decide",
     "record_decision",
     "recover_office_db",
     "renderers",
@@ -221,6 +222,23 @@ def record_decision(
     from .workflow.decisions import record_decision as record
 
     return record(project, out_dir, register_id, reference, decision, values)
+
+
+def record_and_decide(
+    project: Project,
+    out_dir: Path,
+    reference: str,
+    decision: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    register_id: str = "requests",
+    renderers: CaseRenderers | None = None,
+) -> DecisionAnswered:
+    """Record a decision and write its letter at once, in turn with every other decision being recorded or answered:
+    a request already answered raises :class:`generator.errors.AlreadyAnsweredError` and gets no second letter."""
+    from .workflow.decisions import record_and_decide as run
+
+    return run(project, out_dir, register_id, reference, decision, values, renderers=renderers)
 
 
 def decide(

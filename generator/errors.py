@@ -66,3 +66,14 @@ class OutputError(InputError):
 class CaseStateError(InputError):
     """Raised when a case cannot be corrected, voided, given a status or decided in the state it is in (voided,
     already answered, a correction after the decision needing an archivist); the message is Arabic."""
+
+
+class AlreadyAnsweredError(CaseStateError):
+    """Raised when a decision is recorded for a request already answered by a letter: it gets no second one."""
+
+    def __init__(self, reference: str, letter: str) -> None:
+        self.reference = reference
+        self.letter = letter
+        super().__init__(
+            f"قد سبق الرد على الطلب {reference} بالخطاب {letter}، فلا يُكتب له خطاب آخر ولا يتغير قراره"
+        )

@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from generator.cli.main import main
 from generator.office.db import OfficeDB
 from generator.registers import open_register, read_register
 from tests.project_fixture import ROOT
+from tests.rendezvous import Rendezvous, Seen
 
 POLICY = ROOT / "policies" / "policy.yml"
 PROJECT = api.load_project(POLICY)
@@ -294,6 +296,92 @@ def test_decide_is_keyed_on_the_request_not_the_letter_title(tmp_path: Path, rec
     assert result.letters == [] and result.marked == [first.reference]
     assert references(out, "outgoing") == letters
     assert _answered(out) == {first.reference: letters[0]}
+
+
+def _decide_processes(out: Path, n: int, env: dict[str, str]) -> list[subprocess.Popen[str]]:
+    argv = [sys.executable, "-m", "generator", "decide", "--out", str(out), "--policy", str(POLICY)]
+    env = {**os.environ, "WATHIQA_TODAY": TODAY.isoformat(), **env}
+    return [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+            for _ in range(n)]  # fmt: skip
+
+
+def _read_or_waiting(pid: int, seen: Seen, pids: Sequence[int]) -> bool:
+    """A run that has read the decided requests goes on once every other run has read them too (the race), is
+    waiting for its turn, or is done."""
+    return all(
+        other == pid or seen.passed[other] & {"decide.collected", "decide.lock-wait"} or other in seen.finished
+        for other in pids
+    )
+
+
+@pytest.mark.parametrize("runs", [2])
+def test_concurrent_decides_write_one_letter_per_request(tmp_path: Path, record: dict[str, object], runs: int) -> None:
+    """Several `wathiqa decide` at once (two archivists): each request gets one letter and one outgoing row. Every
+    run is held just after reading the requests until all the others have read them too, or wait their turn."""
+    out = tmp_path / "out"
+    first, second = issue(record, out), issue(record, out)
+    _decide(out, {first.reference: ("قبول", None), second.reference: ("اعتذار", "وجود حلقة أو دار قريبة تغطي الحي")})
+    meet = Rendezvous(tmp_path / "meet")
+    procs = _decide_processes(out, runs, meet.env(["decide.collected"]))
+    seen = meet.run(procs, _read_or_waiting)
+    results = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0] * runs, results
+    assert sum("decide.lock-wait" in points for points in seen.passed.values()) == runs - 1  # they took turns
+    letters = references(out, "outgoing")
+    assert len(letters) == 2
+    assert sorted(_answered(out).values()) == sorted(letters)
+    written = sorted(p.name.split("-decision-")[0] for p in (out / "batches").glob("decisions-*/docx/*.docx"))
+    assert written == sorted(letters)
+    assert sum("كُتب خطابان" in printed for printed, _ in results) == 1
+
+
+def test_a_decide_that_cannot_get_its_turn_says_so_in_arabic(tmp_path: Path) -> None:
+    import threading
+
+    from generator.errors import OutputError
+    from generator.workflow.decide import answering_lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    held, release = threading.Event(), threading.Event()
+
+    def colleague() -> None:
+        with answering_lock(out):
+            held.set()
+            release.wait()
+
+    thread = threading.Thread(target=colleague)
+    thread.start()
+    held.wait()
+    try:
+        with pytest.raises(OutputError, match="يكتب زميل آخر خطابات القرار الآن"), answering_lock(out, timeout=0):
+            pass
+    finally:
+        release.set()
+        thread.join()
+    assert os.listdir(out) == []  # the lock is the folder's own: nothing is added to it
+    with answering_lock(out, timeout=0):  # free again
+        pass
+
+
+def test_a_request_answered_since_it_was_read_gets_no_second_letter(tmp_path: Path, record: dict[str, object]) -> None:
+    """The database's own check, for a run that read the requests before another answered them (whatever kept
+    the two from taking turns): the transaction that claims the answers finds it taken."""
+    from generator.workflow import decide as workflow
+
+    out = tmp_path / "out"
+    first = issue(record, out)
+    _decide(out, {first.reference: ("قبول", None)})
+    answering = workflow._answerings(PROJECT)[0]
+    stale = workflow._collect(PROJECT, out, OfficeDB(out), answering, workflow.DecideResult())[0]
+    assert [letter.request_reference for letter in stale] == [first.reference]
+    api.decide(PROJECT, out, today=TODAY)
+    letters = references(out, "outgoing")
+    result = workflow.DecideResult()
+    workflow._write_letters(PROJECT, out, OfficeDB(out), answering, stale, TODAY, api.renderers(PROJECT), result)
+    assert result.letters == [] and references(out, "outgoing") == letters
+    assert len(list((out / "batches").glob("decisions-*/docx/*.docx"))) == 1
+    assert [p.name for p in (out / "batches").iterdir()] == ["decisions-20261124-1"]  # no empty folder left
 
 
 # ------------------------------------------------------------------------------------------------ merges, dates

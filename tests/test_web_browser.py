@@ -26,6 +26,7 @@ from pypdf import PdfReader
 from generator.content.validate import MSG_NATIONAL_ID_CHECK
 from tests.needs import require
 from tests.project_fixture import ROOT
+from tests.rendezvous import GUARD_SECONDS, ThreadTurns
 from tests.web_helpers import make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -222,3 +223,37 @@ def test_archivist_decides_prints_the_letter_and_reads_the_figures(
     expect(report).to_contain_text("المقابلة")  # the channel the case came by
     expect(report.locator(".bar").first).to_be_visible()
     page.screenshot(path=str(screenshots(tmp_path) / "office-app-reports.png"), full_page=False)
+
+
+def test_a_double_click_on_accept_writes_one_letter(
+    page: Page, live_server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archivist clicks «تسجيل القرار وكتابة الخطاب» a second time while the first letter is being written: the
+    browser drops the first request and sends the form again. One letter is written; the page the browser shows
+    (the answer to the second click) says the request was answered already and leads to its case."""
+    import generator as api
+    from generator.registers import read_register
+    from tests.web_helpers import PROJECT, example_values
+
+    base, out = live_server
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+    turns = ThreadTurns(monkeypatch)  # the first click's request is held once it has read the requests to answer
+    page.goto(f"{base}/decisions")
+    box = page.locator("form.decision", has_text=reference).locator("input[name=decision][value=accepted]")
+    box.check()
+    button = page.locator("form.decision", has_text=reference).locator("button[type=submit]").bounding_box()
+    assert button
+    x, y = button["x"] + button["width"] / 2, button["y"] + button["height"] / 2
+    page.mouse.click(x, y)
+    assert turns.collected.wait(GUARD_SECONDS)  # the server is writing the first letter; the page is still there
+    with page.expect_response(lambda r: r.request.method == "POST") as second:
+        page.mouse.click(x, y)  # real mouse events on the same spot, as a hand would
+    assert second.value.status == 409
+    alert = page.locator("[role=alert]")
+    expect(alert).to_contain_text("قد سبق الرد على الطلب")
+    page.screenshot(path=str(screenshots(tmp_path) / "decisions-answered-already.png"), full_page=False)
+    alert.locator("a", has_text=reference).click()
+    page.wait_for_url(f"{base}/cases/{reference}")
+    letters = [r.values["رقم الخطاب"] for r in read_register(out / "registers" / "outgoing.xlsx")[1]]
+    assert len(letters) == 1 and len(list(out.glob("batches/decisions-*/docx/*.docx"))) == 1
+    expect(page.locator("h1")).to_contain_text(reference)

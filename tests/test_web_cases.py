@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
@@ -20,6 +21,7 @@ from generator import read_register
 from generator.content.validate import MSG_MOBILE, MSG_NATIONAL_ID_CHECK
 from generator.office.audit import audit_entries
 from generator.office.db import OfficeDB
+from tests.rendezvous import ThreadTurns
 from tests.web_helpers import PROJECT, csrf, example_values, make_app, post_form
 
 FORM = "/documents/application/new"
@@ -172,6 +174,38 @@ def test_decision_is_recorded_and_its_letter_written(client: FlaskClient, out: P
     assert "بانتظار القرار (0)" in text(client.get("/decisions"))
     actions = [e.action for e in audit_entries(OfficeDB(out))]
     assert actions[:2] == ["decide", "record_decision"]
+
+
+def test_two_archivists_deciding_one_request_get_one_letter(
+    app: Flask, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = issue(app.test_client())
+    clients = [app.test_client() for _ in range(2)]
+    tokens = [csrf(c) for c in clients]
+    turns = ThreadTurns(monkeypatch)
+    responses: list[Any] = []
+
+    def accept(client: FlaskClient, token: str) -> None:
+        try:
+            responses.append(client.post(f"/decisions/requests/{reference}",
+                                         data={"csrf_token": token, "decision": "accepted"}))  # fmt: skip
+        finally:
+            turns.done()
+
+    threads = [threading.Thread(target=accept, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    written, refused = sorted(responses, key=lambda r: r.status_code)
+    assert PROJECT.documents["decision-accept"].title in text(written)
+    letters = [r.values["reference"] for r in read_register(PROJECT, "outgoing", out).rows]
+    assert len(letters) == 1 and len(list(out.glob("batches/decisions-*/docx/*.docx"))) == 1
+    page = text(refused)
+    assert f"قد سبق الرد على الطلب {reference}" in re.sub(r"<[^>]+>", "", page)
+    assert f'href="/cases/{reference}"' in page and letters[0] in page
+    assert read_register(PROJECT, "requests", out).rows[0].values["letter_reference"] == letters[0]
 
 
 def _sheet(tmp_path: Path, bad: set[int], n: int = 5) -> bytes:

@@ -16,8 +16,9 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ try:  # POSIX only: serialises the take-over of a stale lock; the kernel drops i
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["refuse_if_open_elsewhere", "register_lock"]
+__all__ = ["LockTimeout", "exclusive_lock", "refuse_if_open_elsewhere", "register_lock"]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,54 @@ def _takeover_guard(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+class LockTimeout(Exception):
+    """Raised by :func:`exclusive_lock` when another holder kept the lock past the timeout."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self.path = path
+        super().__init__(f"{path}: still held by another process after {timeout:.0f} s")
+
+
+_held = threading.local()
+"""The kernel locks this thread holds (by path), so that a holder can call code that takes the same lock."""
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, timeout: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold a kernel lock (``flock``) on ``path``, an existing file or folder, for the block: one holder at a time,
+    across processes and across the threads of one process (each opens its own descriptor). Nothing is written,
+    and the kernel drops the lock when its holder dies, so a crash never leaves it stuck. Re-entrant within a
+    thread. ``on_wait`` is called once if the lock is busy; :class:`LockTimeout` after ``timeout`` seconds."""
+    key = str(path.resolve())
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    if key in held or fcntl is None:  # held already by this thread; or Windows, where the callers' own checks remain
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        pause, told = 0.005, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if on_wait is not None and not told:
+                    on_wait()
+                    told = True
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(path, timeout) from None
+                time.sleep(pause)  # the holder's end is not an event we can wait on across processes
+                pause = min(pause * 1.5, 0.1)
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _take_over_stale(lock: Path, seen: bytes) -> None:

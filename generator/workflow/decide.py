@@ -13,15 +13,19 @@ the office app. `decide` finds the rows with a decision and no letter yet, valid
 
 A letter is recorded only once its file exists, and a request is answered once: its answer is keyed by the
 request's reference (never by a letter's title, which the administrator may reword), both in the journal and,
-should the office database be lost, in the outgoing register's request column.
+should the office database be lost, in the outgoing register's request column. Two runs at once (two archivists,
+a double click in the office app) take turns on :func:`answering_lock` from reading the requests to recording the
+answers, and the transaction of step 1 checks again that no answer was journaled for a request since it was read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,6 +41,7 @@ from ..faults import fault_point
 from ..office import journal
 from ..office.db import OfficeDB
 from ..office.sequences import give_back
+from ..registers.lock import LockTimeout, exclusive_lock
 from .folders import remove_dead_stages, reserve_folder, stage_dir
 from .issue import CaseRenderers
 from .references import allocate_references, prefix_of
@@ -44,13 +49,16 @@ from .sync import Waiting, apply_pending, ensure_register, register_path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DecideResult", "LetterWritten", "decide"]
+__all__ = ["DecideResult", "LetterWritten", "answering_lock", "decide"]
 
 LETTERS_FILE = "letters.json"
 """In each decisions batch: which letter answers which request; read back by ``register sync --recover``."""
 
 ANSWER = "#answer"
 """Suffix of the journal key of a request's answer: one answer per request."""
+
+ANSWERING_LOCK_WAIT = 300.0
+"""Seconds a run waits for another one writing letters (a few seconds per letter) before giving up."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +118,33 @@ def _answerings(project: Project) -> list[_Answering]:
     return out
 
 
+@contextlib.contextmanager
+def answering_lock(out_dir: Path, timeout: float = ANSWERING_LOCK_WAIT) -> Iterator[None]:
+    """One process (or office-app thread) at a time reads the decided requests and answers them: two runs at
+    once would both read a request as unanswered and both write its letter. Re-entrant within a thread."""
+    if not out_dir.is_dir():  # no register to answer yet: the run will say so, and nothing is made here
+        yield
+        return
+    try:
+        # the output folder itself is locked (flock, gone with its process): no file is added to it
+        with exclusive_lock(out_dir, timeout, on_wait=lambda: fault_point("decide.lock-wait")):
+            yield
+    except LockTimeout as err:
+        raise OutputError(
+            "يكتب زميل آخر خطابات القرار الآن، ولم ينتهِ بعد؛ أعد المحاولة بعد قليل\n"
+            f"another decide still runs on {out_dir} ({err})"
+        ) from err
+
+
 def decide(
     project: Project, out_dir: Path, *, today: date | None = None, renderers: CaseRenderers | None = None
 ) -> DecideResult:
     """Write the pending decision letters; see the module docstring."""
-    today = today or current_day()
+    with answering_lock(out_dir):
+        return _decide(project, out_dir, today or current_day(), renderers)
+
+
+def _decide(project: Project, out_dir: Path, today: date, renderers: CaseRenderers | None) -> DecideResult:
     db = OfficeDB(out_dir)
     result = DecideResult()
     result.waiting = apply_pending(project, out_dir, db=db).waiting
@@ -122,6 +152,7 @@ def decide(
     for answering in _answerings(project):
         result.registers.append(answering.register_id)
         pending, marks = _collect(project, out_dir, db, answering, result)
+        fault_point("decide.collected")
         if marks:
             with db.write() as conn:
                 for request_reference, letter_reference in marks:
@@ -272,6 +303,34 @@ def _outgoing_cells(project: Project, outgoing_id: str, letter: _Letter, referen
     return row_for(project, outgoing_id, {}, reference=reference, issue_date=today, extra=extra)
 
 
+def _unclaimed(
+    conn: Any, project: Project, answering: _Answering, pending: list[_Letter], today: date, result: DecideResult
+) -> list[_Letter]:
+    """The letters still to write, checked again inside the transaction that claims them: a request whose answer
+    another run journaled since this one read the registers gets no second letter. An answer still waiting is in
+    progress; one applied whose mark was since wiped from the register is marked again with its own letter."""
+    keys = [letter.request_reference + ANSWER for letter in pending]
+    claimed = {
+        key: (state, letter)
+        for key, state, letter in conn.execute(
+            f"SELECT key, state, source FROM journal WHERE register = ? AND op = 'update' AND state != 'abandoned' "
+            f"AND key IN ({', '.join('?' * len(keys))})",
+            (answering.register_id, *keys),
+        )
+    }
+    free: list[_Letter] = []
+    for letter in pending:
+        state, letter_reference = claimed.get(letter.request_reference + ANSWER, ("", ""))
+        if not state:
+            free.append(letter)
+        elif state == "applied":
+            _journal_answer(conn, project, answering, letter.request_reference, letter_reference, today, "ready")
+            result.marked.append(letter.request_reference)
+        else:
+            result.in_progress.append(letter.request_reference)
+    return free
+
+
 _CASE_COPIES = "case-copies"
 
 
@@ -292,6 +351,10 @@ def _write_letters(
     final = reserve_folder(out_dir / "batches", f"decisions-{today:%Y%m%d}")
     ids: list[int] = []
     with db.write() as conn:
+        pending = _unclaimed(conn, project, answering, pending, today, result)
+        if not pending:
+            final.rmdir()
+            return
         references = allocate_references(conn, project, out_dir, scheme_id, today, len(pending))
         for letter, reference in zip(pending, references, strict=True):
             waits_for = final / "docx" / f"{reference}-{letter.document.id}.docx"

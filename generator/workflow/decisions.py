@@ -2,7 +2,8 @@
 
 The decision (and, for an apology, its reason) is checked against what its letter needs before anything is
 written, then journaled as an update of the request's row, keyed by the request's reference, and applied at once
-(or when the register is closed, if it is open in Excel). `decide` then writes the letter.
+(or when the register is closed, if it is open in Excel). `decide` then writes the letter. A request whose letter
+was written (or is being written) keeps its decision: it is answered once.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from typing import Any
 
 from ..config.project import Project
 from ..content.records import check_record
-from ..errors import CaseStateError, DataError, Problem, UsageError
+from ..errors import AlreadyAnsweredError, CaseStateError, DataError, InputError, Problem, UsageError
 from ..office import journal
 from ..office.db import OfficeDB
 from .amend import MSG_VOIDED, VOID
-from .decide import _answerings, _letter_input
+from .decide import ANSWER, DecideResult, _answerings, _letter_input, answering_lock, decide
+from .issue import CaseRenderers
 from .lookup import read_register_table
 from .sync import apply_pending
 
-__all__ = ["DECISION", "DecisionRecorded", "record_decision"]
+__all__ = ["DECISION", "DecisionAnswered", "DecisionRecorded", "answer_letter", "record_and_decide", "record_decision"]
 
 DECISION = "#decision"
 
@@ -45,7 +47,75 @@ def record_decision(
 ) -> DecisionRecorded:
     """Record ``decision`` (an option id of the decision column) for the row ``reference``, with ``values``
     (other columns by id, e.g. the reason of an apology). DataError, in Arabic, if the letter could not be
-    written from what the row would then hold; nothing is written in that case."""
+    written from what the row would then hold, and :class:`AlreadyAnsweredError` if the request has its letter
+    already; nothing is written in either case."""
+    with answering_lock(out_dir):  # no letter can be written between the check below and the journal entry
+        return _record_decision(project, out_dir, register_id, reference, decision, values)
+
+
+@dataclass(frozen=True)
+class DecisionAnswered:
+    """A decision recorded, and what writing the letters did: their result, or why none could be written (another
+    decided row the letters need is invalid); the decision stays recorded either way."""
+
+    recorded: DecisionRecorded
+    result: DecideResult | None
+    letters_problem: InputError | None = None
+
+
+def record_and_decide(
+    project: Project,
+    out_dir: Path,
+    register_id: str,
+    reference: str,
+    decision: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    renderers: CaseRenderers | None = None,
+) -> DecisionAnswered:
+    """Record a decision and write its letter in one turn of :func:`answering_lock`: of two archivists (or two
+    clicks) deciding one request, the second finds it answered (:class:`AlreadyAnsweredError`)."""
+    with answering_lock(out_dir):
+        recorded = _record_decision(project, out_dir, register_id, reference, decision, values)
+        try:
+            return DecisionAnswered(recorded, decide(project, out_dir, renderers=renderers))
+        except InputError as err:
+            return DecisionAnswered(recorded, None, err)
+
+
+def answer_letter(project: Project, out_dir: Path, register_id: str, reference: str) -> str | None:
+    """The letter that answered (or is answering) the request ``reference``: its journaled answer, else the
+    letter column of its row; None if it has none."""
+    journaled = _journaled_answer(out_dir, register_id, reference)
+    if journaled is not None:
+        return journaled
+    reference_column = next(c.id for c in project.register_columns(register_id) if c.type == "reference")
+    table = read_register_table(project, register_id, out_dir)
+    row = next((r for r in table.rows if r.values.get(reference_column) == reference), None)
+    return _letter_of(project, register_id, row.values) if row is not None else None
+
+
+def _journaled_answer(out_dir: Path, register_id: str, reference: str) -> str | None:
+    for entry in journal.entries_for(OfficeDB(out_dir), register_id, "update"):
+        if entry.key == reference + ANSWER and entry.source:
+            return entry.source
+    return None
+
+
+def _letter_of(project: Project, register_id: str, values: Mapping[str, Any]) -> str | None:
+    answered = project.registers[register_id].answered
+    letter = values.get(answered.letter_column) if answered is not None else None
+    return str(letter) if letter else None
+
+
+def _record_decision(
+    project: Project,
+    out_dir: Path,
+    register_id: str,
+    reference: str,
+    decision: str,
+    values: Mapping[str, Any] | None,
+) -> DecisionRecorded:
     from ..registers.rows import cells_for
 
     answering = next((a for a in _answerings(project) if a.register_id == register_id), None)
@@ -60,10 +130,9 @@ def record_decision(
         raise UsageError(f"no request {reference!r} in register {register_id!r}")
     if row.values.get("status") == VOID:
         raise CaseStateError(MSG_VOIDED)
-    answered = project.registers[register_id].answered
-    if answered is not None and row.values.get(answered.letter_column):
-        raise DataError("", [Problem(str(table.path), row.number, None, answered.letter_column,
-                                     "صدر خطاب الرد على هذا الطلب من قبل؛ لا يمكن تغيير قراره")])  # fmt: skip
+    letter = _journaled_answer(out_dir, register_id, reference) or _letter_of(project, register_id, row.values)
+    if letter is not None:
+        raise AlreadyAnsweredError(reference, letter)
     update: dict[str, Any] = {k: v for k, v in (values or {}).items()}
     update[answering.decision_column] = decision
     merged = {**row.values, **update}

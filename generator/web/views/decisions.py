@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from ...config.model import Register
 from ...config.project import RegisterColumn
-from ...errors import InputError
+from ...errors import AlreadyAnsweredError, InputError
 from .. import messages
 from ..fields import display_value
 from ..security import role_required
@@ -96,7 +96,9 @@ def index() -> tuple[str, int]:
     return _page()
 
 
-def _page(result: Any = None, problem: str | None = None, status: int = 200) -> tuple[str, int]:
+def _page(
+    result: Any = None, problem: str | None = None, status: int = 200, answered: AlreadyAnsweredError | None = None
+) -> tuple[str, int]:
     policy = office().project.policy
     sections = []
     for entry in decision_registers():
@@ -124,6 +126,7 @@ def _page(result: Any = None, problem: str | None = None, status: int = 200) -> 
         result=result,
         letters=letters,
         problem=problem,
+        answered=answered,
         print_link=_print_link(result),
     )
     return page, status
@@ -150,7 +153,7 @@ def _decide() -> Any:
 @bp.post("/decisions/<register_id>/<reference>")
 @role_required("archivist")
 def record(register_id: str, reference: str) -> Any:
-    from ... import record_decision
+    from ... import record_and_decide
 
     state = office()
     entry = next((e for e in decision_registers() if e.register.id == register_id), None)
@@ -167,17 +170,20 @@ def record(register_id: str, reference: str) -> Any:
     if entry.details is not None and details:
         values[entry.details.id] = details
     try:
-        recorded = record_decision(state.project, state.out_dir, reference, decision, values, register_id=register_id)
+        answered = record_and_decide(state.project, state.out_dir, reference, decision, values,
+                                     register_id=register_id, renderers=state.issuer.renderers())  # fmt: skip
+    except AlreadyAnsweredError as err:  # a second click, or a colleague who answered it a moment before
+        return _page(answered=err, status=409)
     except InputError as err:
         return _page(problem=_arabic_problem(err), status=422)
-    if recorded.pending:
-        flash(messages.DECISION_PENDING.format(recorded.waiting_reason), "pending")
+    if answered.recorded.pending:
+        flash(messages.DECISION_PENDING.format(answered.recorded.waiting_reason), "pending")
     audit("record_decision", reference, decision + (f" ({reason})" if reason else ""))
-    try:
-        result = _decide()
-    except InputError as err:
-        return _page(problem=_arabic_problem(err), status=409)
-    return _page(result)
+    if answered.result is None:
+        assert answered.letters_problem is not None
+        return _page(problem=_arabic_problem(answered.letters_problem), status=409)
+    audit("decide", "", f"{len(answered.result.letters)} letters")
+    return _page(answered.result)
 
 
 @bp.post("/decisions/letters")
