@@ -267,12 +267,14 @@ def print_register(
     status: str | None = None,
     start: date | str | None = None,
     end: date | str | None = None,
+    actor: str | None = None,
 ) -> RegisterPrint:
     """A register's printed columns as an Arabic PDF (A4 landscape) under ``registers/print/``: every row, or those
-    of one status and dated between ``start`` and ``end`` (either calendar); rows waiting in the journal marked."""
+    of one status and dated between ``start`` and ``end`` (either calendar); rows waiting in the journal marked. The
+    print is recorded in the audit trail under ``actor`` (by default the command line's login name)."""
     from .workflow.printing import print_register as run
 
-    return run(project, register_id, out_dir, status=status, start=start, end=end)
+    return run(project, register_id, out_dir, status=status, start=start, end=end, actor=actor)
 
 
 def sync_registers(project: Project, out_dir: Path, registers: Sequence[str] | None = None) -> SyncResult:

@@ -206,3 +206,18 @@ def test_a_row_is_never_split_across_two_pages() -> None:
     for n in range(1, 41):
         holding = [i for i, page in enumerate(pages) if f"START{n:03d}" in page.text or f"END{n:03d}" in page.text]
         assert len(holding) == 1, (n, holding)  # the row's first and last line on one page
+
+
+def test_a_print_from_the_command_line_is_in_the_audit_trail(out: Path) -> None:
+    from generator.office.audit import audit_entries
+    from generator.office.db import OfficeDB
+
+    status, _, err = run("register", "print", "requests", "--status", "صدر القرار", "--from", "1448-05-01",
+                         "--to", "1448-05-20", "--out", str(out))  # fmt: skip
+    assert status == 0, err
+    entry = audit_entries(OfficeDB(out))[0]
+    assert (entry.action, entry.target) == ("print_register", "requests")
+    assert entry.actor.endswith(" (سطر الأوامر)") and entry.actor != " (سطر الأوامر)"
+    assert entry.details == (
+        "status=decided from=2026-10-12 to=2026-10-31; rows=5 pages=1; requests-decided-2026-10-12_2026-10-31.pdf"
+    )

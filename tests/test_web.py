@@ -225,6 +225,26 @@ def login(client: FlaskClient, name: str, password: str) -> object:
     return client.post("/login", data={"csrf_token": csrf(client, "/login"), "name": name, "password": password})
 
 
+def test_a_register_printed_in_the_app_is_in_the_audit_trail(out: Path) -> None:
+    """The print link hands personal data to paper: who printed which rows is on /audit (before, the app's own
+    record of it was refused as an unknown action and only logged)."""
+    import generator as api
+
+    app = with_accounts(out)
+    api.build_kit(PROJECT, out, only=["requests"])
+    client = app.test_client()
+    login(client, "arch1", "arch pass 1")
+    printed = client.get("/registers/requests/print.pdf", query_string={"status": "received"})
+    assert printed.status_code == 200
+    entry = audit_entries(OfficeDB(out))[0]
+    assert (entry.actor, entry.action, entry.target) == ("arch1", "print_register", "requests")
+    assert entry.details == "status=received; rows=0 pages=1; requests-received.pdf"
+    admin = app.test_client()
+    login(admin, "boss", "boss pass 1")
+    page = text(admin.get("/audit"))
+    assert "طباعة سجل" in page and "status=received" in page
+
+
 def test_accounts_are_required_once_they_exist(out: Path) -> None:
     client = with_accounts(out).test_client()
     response = client.get("/documents/application/new")

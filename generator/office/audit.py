@@ -1,13 +1,15 @@
-"""The audit trail of the office app: who issued, previewed, decided, merged, synced, logged in or failed to."""
+"""The audit trail of the office: who issued, previewed, decided, merged, synced, printed a register (in the app or
+with `wathiqa register print`), logged in or failed to."""
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 
 from .accounts import now_utc
 from .db import OfficeDB
 
-__all__ = ["ACTIONS", "AuditEntry", "audit_entries", "record_event"]
+__all__ = ["ACTIONS", "AuditEntry", "audit_entries", "command_line_actor", "record_event"]
 
 ACTIONS = (
     "login",
@@ -21,6 +23,7 @@ ACTIONS = (
     "decide",
     "merge",
     "sync",
+    "print_register",
     "account_add",
     "account_remove",
     "password_change",
@@ -40,6 +43,15 @@ class AuditEntry:
     action: str
     target: str
     details: str
+
+
+def command_line_actor() -> str:
+    """Who acts from the command line: the computer's login name, marked as such (accounts are the app's)."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some service accounts and containers
+        user = "?"
+    return f"{user} (سطر الأوامر)"
 
 
 def record_event(db: OfficeDB, actor: str, action: str, target: str = "", details: str = "") -> None:

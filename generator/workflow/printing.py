@@ -27,7 +27,9 @@ from ..content.text import (
     to_display_digits,
     today,
 )
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
+from ..office.audit import command_line_actor, record_event
+from ..office.db import OfficeDB
 from .folders import atomic_write_bytes
 from .lookup import RegisterRecord, read_register_table, status_id, status_label
 
@@ -67,9 +69,11 @@ def print_register(
     status: str | None = None,
     start: date | str | None = None,
     end: date | str | None = None,
+    actor: str | None = None,
 ) -> RegisterPrint:
     """Print the rows of ``register_id`` (of one status, received between ``start`` and ``end``) to a PDF under
-    ``out_dir/registers/print``; :class:`UsageError` for an unknown register, status or date."""
+    ``out_dir/registers/print``, and record who printed what in the audit trail (``actor``: the app's account, or
+    the command line's login name); :class:`UsageError` for an unknown register, status or date."""
     if register_id not in project.registers:
         known = ", ".join(sorted(project.registers))
         raise UsageError(f"unknown register {register_id!r}; the registers are: {known}")
@@ -109,7 +113,21 @@ def print_register(
     path = out_dir / PRINT_FOLDER / print_file_name(register_id, wanted, first, last)
     atomic_write_bytes(path, pdf)
     log.info("printed %d rows of %s to %s (%d pages)", len(records), register_id, path, pages)
-    return RegisterPrint(register_id, table.title, path, len(records), pending, pages, wanted, first, last)
+    printed = RegisterPrint(register_id, table.title, path, len(records), pending, pages, wanted, first, last)
+    _audit(out_dir, actor or command_line_actor(), printed)
+    return printed
+
+
+def _audit(out_dir: Path, actor: str, printed: RegisterPrint) -> None:
+    """A printed register holds personal data on paper: who printed which rows is kept, like every issue."""
+    selection = [f"status={printed.status}"] if printed.status else []
+    if printed.start or printed.end:
+        selection.append(f"from={printed.start or '…'} to={printed.end or '…'}")
+    details = f"{' '.join(selection) or 'all rows'}; rows={printed.rows} pages={printed.pages}; {printed.path.name}"
+    try:
+        record_event(OfficeDB(out_dir), actor, "print_register", printed.register_id, details)
+    except OutputError:  # the print is made and handed over; a trail that cannot be written is the log's to tell
+        log.exception("could not record the print of %s in the audit trail", printed.register_id)
 
 
 def print_file_name(register_id: str, status: str | None, start: date | None, end: date | None) -> str:

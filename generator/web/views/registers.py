@@ -14,7 +14,7 @@ from .. import messages
 from ..fields import display_value
 from ..security import role_required
 from ..state import office
-from .common import audit, safe_path, send_entry
+from .common import actor, audit, safe_path, send_entry
 
 bp = Blueprint("registers", __name__)
 
@@ -113,10 +113,9 @@ def print_pdf(register_id: str) -> Response:
     state = office()
     status = request.args.get("status", "") or None
     try:
-        printed = print_register(state.project, _register_id(register_id), state.out_dir, status=status)
+        printed = print_register(state.project, _register_id(register_id), state.out_dir, status=status, actor=actor())
     except InputError:
         abort(404)  # an unknown status or a register not made yet: the page offers neither
-    audit("print_register", register_id, printed.path.name)
     return send_entry(printed.path.parent, printed.path.name)
 
 
