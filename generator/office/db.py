@@ -7,8 +7,8 @@ It holds what must never go backwards or be lost when an archivist edits a workb
   folders, so a new or recovered database never gives a number twice.
 * ``journal``: register changes waiting to be applied (a row to append, cells to set), keyed by
   ``(register, key)`` so that applying one twice changes nothing twice. See :mod:`generator.office.journal`.
-* the office app's accounts, drafts and audit trail (their own modules add their tables through
-  :data:`MIGRATIONS`).
+* the office app's accounts, drafts, audit trail and submitted forms (their own modules add their tables
+  through :data:`MIGRATIONS`).
 
 The Excel registers stay the archive: the database never keeps a second copy of their rows beyond the changes
 still waiting. Connections are short-lived (one per operation), so the database is safe to use from several
@@ -102,6 +102,20 @@ MIGRATIONS: list[str] = [
         failures INTEGER NOT NULL,
         last REAL NOT NULL,
         PRIMARY KEY (account, client)
+    );
+    """,
+    # 4: one submitted form, one case: the form's token and the draft it came from, with the case they made
+    #    (generator.office.submissions)
+    """
+    CREATE TABLE submissions (
+        token TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        draft INTEGER UNIQUE,
+        state TEXT NOT NULL CHECK (state IN ('issuing', 'issued')),
+        reference TEXT,
+        actor TEXT NOT NULL,
+        created TEXT NOT NULL,
+        finished TEXT
     );
     """,
 ]

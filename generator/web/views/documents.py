@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from typing import Any
 
@@ -12,8 +13,10 @@ from werkzeug.wrappers import Response
 
 from ...config.model import Document
 from ...errors import DataError, InputError
+from ...office import submissions
 from ...office.drafts import delete_draft as remove_draft
 from ...office.drafts import get_draft, list_drafts, save_draft
+from ...workflow.duplicates import OpenRequest, open_requests_of
 from .. import messages
 from ..fields import FormValues, decided_later, form_sections, read_form, record_input
 from ..state import office
@@ -79,6 +82,9 @@ def _form_page(
     *,
     draft_id: int | None = None,
     problem: str | None = None,
+    token: str | None = None,
+    same_person: list[OpenRequest] | None = None,
+    note: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     project = office().project
@@ -90,13 +96,21 @@ def _form_page(
         error_count=len(errors),
         draft_id=draft_id,
         problem=problem,
+        note=note,
+        token=token or new_token(),
+        same_person=same_person or [],
         calendar=policy.settings.calendar,
     )
     return page, status
 
 
+def new_token() -> str:
+    """The token of one drawn form: sending the same form twice gives the case it made the first time."""
+    return secrets.token_urlsafe(18)
+
+
 @bp.get("/documents/<doc_id>/new")
-def new(doc_id: str) -> tuple[str, int]:
+def new(doc_id: str) -> Any:
     document = _document(doc_id)
     if not fillable(document):
         abort(404)
@@ -105,6 +119,9 @@ def new(doc_id: str) -> tuple[str, int]:
     if draft_id is not None:
         draft = get_draft(office().db, draft_id)
         if draft is None or draft.document != document.id:
+            issued = submissions.find(office().db, draft=draft_id)
+            if issued is not None:  # the draft was issued (in another tab, by another clerk): its case
+                return _already_issued(issued)
             abort(404)
         values = draft.fields
     return _form_page(document, values, {}, draft_id=draft_id)
@@ -139,7 +156,13 @@ def submit(doc_id: str) -> Any:
     state = office()
     values = read_form(document, request.form, skip=decided_later(state.project, document))
     draft_id = request.form.get("_draft", type=int)
+    token = request.form.get("_token", "")[:64] or new_token()
     action = request.form.get("_action", "issue")
+    if action == "stay":  # Enter pressed in a field: the form's first, hidden button; nothing is issued
+        return _form_page(document, values, {}, draft_id=draft_id, token=token, note=messages.ENTER_ISSUES_NOTHING)
+    earlier = submissions.find(state.db, token=token, draft=draft_id)
+    if earlier is not None and action in ("issue", "draft"):
+        return _wait_for(earlier)
     if action == "draft":
         draft_id = save_draft(state.db, document.id, _draft_title(document, values), values, actor(), draft_id)
         audit("draft_save", document.id, str(draft_id))
@@ -149,10 +172,14 @@ def submit(doc_id: str) -> Any:
 
     checked = check_record(state.project, document.id, record_input(document, values))
     if checked.errors:
-        return _form_page(document, values, dict(checked.errors), draft_id=draft_id, status=422)
+        return _form_page(document, values, dict(checked.errors), draft_id=draft_id, token=token, status=422)
     if action == "preview":
         return _preview(document, values)
-    return _issue(document, values, draft_id)
+    if not request.form.get("_same_person"):
+        same_person = open_requests_of(state.project, document.id, checked.record, state.out_dir)
+        if same_person:
+            return _form_page(document, values, {}, draft_id=draft_id, token=token, same_person=same_person, status=409)
+    return _issue(document, values, draft_id, token)
 
 
 def _preview(document: Document, values: FormValues) -> Response:
@@ -163,17 +190,61 @@ def _preview(document: Document, values: FormValues) -> Response:
     return response
 
 
-def _issue(document: Document, values: FormValues, draft_id: int | None) -> Any:
+class _InFlight:
+    """The issues running in this process, by form token: a second press of the same form waits for the first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+
+    def claim(self, token: str, document: str, draft_id: int | None) -> submissions.Submission | None:
+        """Claim the form in the database; the winner's event is there before anyone can wait for it."""
+        with self._lock:
+            earlier = submissions.claim(office().db, token, document, draft_id, actor())
+            if earlier is None:
+                self._events[token] = threading.Event()
+            return earlier
+
+    def done(self, token: str) -> None:
+        with self._lock:
+            event = self._events.pop(token, None)
+        if event is not None:
+            event.set()
+
+    def wait(self, token: str, seconds: float) -> None:
+        with self._lock:
+            event = self._events.get(token)
+        if event is not None:  # otherwise made by another process, or already done
+            event.wait(seconds)
+
+
+_in_flight = _InFlight()
+
+WAIT_FOR_FIRST = 60.0
+"""How long a second press waits for the first one's case before it is shown «جارٍ الإصدار» instead."""
+
+
+def _issue(document: Document, values: FormValues, draft_id: int | None, token: str) -> Any:
     state = office()
+    earlier = _in_flight.claim(token, document.id, draft_id)
+    if earlier is not None:
+        return _wait_for(earlier)
     try:
-        result = state.issuer.issue(document.id, record_input(document, values))
+        try:
+            result = state.issuer.issue(document.id, record_input(document, values))
+        except BaseException:
+            submissions.release(state.db, token)
+            raise
+        submissions.finish(state.db, token, result.reference)
     except DataError as err:
         errors = _field_errors(err, document)
         problem = None if errors else str(err)
-        return _form_page(document, values, errors, draft_id=draft_id, problem=problem, status=422)
+        return _form_page(document, values, errors, draft_id=draft_id, problem=problem, token=token, status=422)
     except InputError as err:  # the output folder or a register cannot be written: nothing was issued
         log.warning("issue of %s refused: %s", document.id, err)
-        return _form_page(document, values, {}, draft_id=draft_id, problem=str(err), status=409)
+        return _form_page(document, values, {}, draft_id=draft_id, problem=str(err), token=token, status=409)
+    finally:
+        _in_flight.done(token)
     audit("issue", result.reference, document.id + (" (pending)" if result.pending else ""))
     if draft_id is not None:
         remove_draft(state.db, draft_id)
@@ -184,6 +255,33 @@ def _issue(document: Document, values: FormValues, draft_id: int | None) -> Any:
     else:
         flash(Markup(messages.ISSUED).format(reference), "ok")
     return redirect(url_for("cases.case", reference=result.reference))
+
+
+def _wait_for(earlier: submissions.Submission) -> Any:
+    """The same form sent again while its case is being made: wait for that case rather than make another."""
+    if earlier.state == "issuing":
+        _in_flight.wait(earlier.token, WAIT_FOR_FIRST)
+        earlier = submissions.find(office().db, token=earlier.token) or earlier
+    return _already_issued(earlier)
+
+
+def _already_issued(earlier: submissions.Submission) -> Any:
+    if earlier.state == "issued" and earlier.reference:
+        reference = Markup('<bdi dir="ltr">{}</bdi>').format(earlier.reference)
+        flash(Markup(messages.ALREADY_ISSUED).format(reference), "ok")
+        return redirect(url_for("cases.case", reference=earlier.reference))
+    return redirect(url_for("documents.issuing", token=earlier.token))
+
+
+@bp.get("/issuing/<token>")
+def issuing(token: str) -> Any:
+    """A form whose case is still being made (sent twice, or by another process): this page until it is made."""
+    earlier = submissions.find(office().db, token=token)
+    if earlier is None:
+        abort(404)
+    if earlier.state == "issued":
+        return _already_issued(earlier)
+    return render_template("issuing.html", token=token), 202
 
 
 @bp.get("/drafts")

@@ -1,0 +1,175 @@
+"""The office app's forms never issue twice, never lose what was typed: the test client and real concurrent POSTs.
+
+One form sent many times (a double click, a reload, Back, two tabs on one draft, requests racing in threads)
+makes one case and one register row; an applicant with an open request is named before a second one is issued;
+Enter in a field issues nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from generator import read_register
+from generator.web import messages
+from tests.web_helpers import PROJECT, TOKEN, example_values, make_app
+
+FORM = "/documents/application/new"
+FORM_TOKEN = re.compile(r'name="_token" value="([^"]+)"')
+
+
+def text(response: Any) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def drawn_form(client: FlaskClient, url: str = FORM) -> dict[str, str]:
+    """The hidden fields of the form as the browser drew it: its CSRF token and its own token."""
+    page = client.get(url).get_data(as_text=True)
+    csrf, token = TOKEN.search(page), FORM_TOKEN.search(page)
+    assert csrf and token, page[:500]
+    return {"csrf_token": csrf.group(1), "_token": token.group(1)}
+
+
+def cases(out: Path) -> list[str]:
+    folder = out / "cases"
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+def register_references(out: Path) -> list[str]:
+    return sorted(str(r.values["reference"]) for r in read_register(PROJECT, "requests", out).rows)
+
+
+def test_the_same_form_sent_again_shows_the_first_case(client: FlaskClient, out: Path) -> None:
+    form = drawn_form(client)
+    first = client.post(FORM, data={**form, **example_values(), "_action": "issue"})
+    assert first.status_code == 302
+    again = client.post(FORM, data={**form, **example_values(), "_action": "issue"})
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    case = text(client.get(again.headers["Location"]))
+    assert "أُرسل هذا النموذج من قبل وصدرت منه الحالة" in case
+    assert len(cases(out)) == 1 and len(register_references(out)) == 1
+
+
+def test_every_drawing_of_the_form_has_its_own_token(client: FlaskClient) -> None:
+    assert drawn_form(client)["_token"] != drawn_form(client)["_token"]
+
+
+def test_a_form_with_errors_keeps_its_token_and_can_be_sent_again(client: FlaskClient, out: Path) -> None:
+    form = drawn_form(client)
+    wrong = client.post(FORM, data={**form, **example_values(national_id="1000000009"), "_action": "issue"})
+    assert wrong.status_code == 422 and f'value="{form["_token"]}"' in wrong.get_data(as_text=True)
+    right = client.post(FORM, data={**form, **example_values(), "_action": "issue"})
+    assert right.status_code == 302 and len(cases(out)) == 1
+
+
+def test_one_draft_is_issued_once_even_from_two_tabs(client: FlaskClient, out: Path) -> None:
+    saved = client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "draft"})
+    draft_url = saved.headers["Location"]
+    draft_id = int(draft_url.rsplit("=", 1)[1])
+    tab1, tab2 = drawn_form(client, draft_url), drawn_form(client, draft_url)
+    first = client.post(FORM, data={**tab1, **example_values(), "_action": "issue", "_draft": draft_id})
+    second = client.post(FORM, data={**tab2, **example_values(), "_action": "issue", "_draft": draft_id})
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(cases(out)) == 1
+    reopened = client.get(draft_url)  # the draft's link, from a page drawn before it was issued
+    assert reopened.status_code == 302 and reopened.headers["Location"] == first.headers["Location"]
+
+
+def test_an_open_request_of_the_same_applicant_is_named_before_a_second_is_issued(
+    client: FlaskClient, out: Path
+) -> None:
+    first = client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "issue"})
+    reference = first.headers["Location"].rsplit("/", 1)[1]
+    same_mobile = example_values(national_id="2000000006", applicant_name="هند سالم المطيري")
+    form = drawn_form(client)
+    asked = client.post(FORM, data={**form, **same_mobile, "_action": "issue"})
+    page = text(asked)
+    assert asked.status_code == 409
+    assert "لصاحب هذا الطلب طلب مفتوح لم يُبتّ فيه بعد" in page
+    warning = page[page.index('class="flash pending same-person"') :].split("</div>")[0]
+    assert f'href="/cases/{reference}"' in warning and "رقم الجوال" in warning and "رقم الهوية" not in warning
+    assert cases(out) == [reference]
+    confirmed = client.post(FORM, data={**form, **same_mobile, "_action": "issue", "_same_person": "1"})
+    assert confirmed.status_code == 302 and len(cases(out)) == 2
+
+
+def test_another_applicant_is_issued_without_a_question(client: FlaskClient, out: Path) -> None:
+    client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "issue"})
+    other = example_values(national_id="2000000006", mobile="0559876543", applicant_name="هند سالم المطيري")
+    response = client.post(FORM, data={**drawn_form(client), **other, "_action": "issue"})
+    assert response.status_code == 302 and len(cases(out)) == 2
+
+
+def test_enter_in_a_field_issues_nothing_and_keeps_the_values(client: FlaskClient, out: Path) -> None:
+    page = client.get(FORM).get_data(as_text=True)
+    first_button = re.search(r"<button[^>]*>", page[page.index('class="entry"') :])
+    assert first_button and 'value="stay"' in first_button.group(0)  # what Enter presses
+    response = client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "stay"})
+    assert response.status_code == 200
+    assert messages.ENTER_ISSUES_NOTHING in text(response)
+    assert 'value="عبدالله محمد أحمد القحطاني"' in text(response)
+    assert cases(out) == []
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    from waitress.server import create_server
+
+    out = tmp_path / "out"
+    server = create_server(make_app(out), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", out
+    finally:
+        server.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def test_concurrent_posts_of_one_form_make_one_case_and_one_register_row(served: tuple[str, Path]) -> None:
+    base, out = served
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    page = opener.open(base + FORM).read().decode()
+    csrf, token = TOKEN.search(page), FORM_TOKEN.search(page)
+    assert csrf and token
+    body = urllib.parse.urlencode(
+        {"csrf_token": csrf.group(1), "_token": token.group(1), "_action": "issue", **example_values()}, doseq=True
+    ).encode()
+    senders = 6
+    start = threading.Barrier(senders)
+    answers: list[tuple[int, str]] = []
+
+    def send() -> None:
+        start.wait()
+        try:
+            opener.open(urllib.request.Request(base + FORM, data=body, method="POST"))
+        except urllib.error.HTTPError as answer:  # the 302 (redirects are not followed)
+            answers.append((answer.code, answer.headers.get("Location", "")))
+
+    threads = [threading.Thread(target=send) for _ in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == senders
+    assert {code for code, _ in answers} == {302}
+    locations = {location.rsplit("/", 1)[1] for _, location in answers}
+    assert locations == set(cases(out)) and len(locations) == 1
+    assert register_references(out) == sorted(locations)

@@ -1,0 +1,80 @@
+"""The office app's forms in Chromium: a double click, Back, reload and two tabs never make a second case; Enter
+in a field issues nothing; what was typed survives an expired session; the preview is marked «مسودة»."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from generator import read_register
+from tests import test_web_browser as shared
+from tests.web_helpers import PROJECT
+
+# the browser tests' fixtures: Debian's chromium, an Arabic locale, a live server per test
+browser_type_launch_args = shared.browser_type_launch_args
+browser_context_args = shared.browser_context_args
+live_server = shared.live_server
+fill_application = shared.fill_application
+screenshots = shared.screenshots
+
+CASE_URL = re.compile(r"/cases/REQ-\d{4}-\d{5}$")
+
+
+def cases(out: Path) -> list[str]:
+    folder = out / "cases"
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+def register_rows(out: Path) -> int:
+    return len(read_register(PROJECT, "requests", out).rows)
+
+
+def test_double_click_back_and_reload_make_one_case(page: Page, live_server: tuple[str, Path]) -> None:
+    base, out = live_server
+    page.goto(f"{base}/documents/application/new")
+    fill_application(page, "١٠٠٠٠٠٠٠٠٨")
+    page.dblclick("button[value=issue]")
+    page.wait_for_url(CASE_URL)
+    first = page.url
+    expect(page.locator(".flash.ok")).to_be_visible()
+    page.reload()
+    expect(page).to_have_url(first)
+    page.go_back()  # the form drawn again (pages are not cached), with what was typed restored by the browser
+    expect(page.locator("input[name=applicant_name]")).to_have_value("عبدالله محمد أحمد القحطاني")
+    page.click("button[value=issue]")
+    # a new drawing of the form: the applicant's open request, the first case, is named and nothing is issued
+    expect(page.locator(".same-person a")).to_have_attribute("href", first.removeprefix(base))
+    assert len(cases(out)) == 1 and register_rows(out) == 1
+
+
+def test_two_tabs_on_one_draft_issue_one_case(page: Page, live_server: tuple[str, Path]) -> None:
+    base, out = live_server
+    page.goto(f"{base}/documents/application/new")
+    fill_application(page, "١٠٠٠٠٠٠٠٠٨")
+    page.click("button[value=draft]")
+    expect(page.locator(".flash.ok")).to_contain_text("حُفظت المسودة")
+    draft_url = page.url
+    other = page.context.new_page()
+    other.goto(draft_url)
+    page.click("button[value=issue]")
+    page.wait_for_url(CASE_URL)
+    other.click("button[value=issue]")
+    other.wait_for_url(CASE_URL)
+    assert other.url == page.url
+    expect(other.locator(".flash.ok")).to_contain_text("أُرسل هذا النموذج من قبل")
+    other.close()
+    assert len(cases(out)) == 1 and register_rows(out) == 1
+
+
+def test_enter_in_a_text_field_does_not_issue(page: Page, live_server: tuple[str, Path]) -> None:
+    base, out = live_server
+    page.goto(f"{base}/documents/application/new")
+    fill_application(page, "١٠٠٠٠٠٠٠٠٨")
+    page.press("input[name=city]", "Enter")
+    expect(page.locator("p.flash", has_text="زر الإدخال لا يُصدر الحالة")).to_be_visible()
+    expect(page.locator("input[name=city]")).to_have_value("الرياض")
+    expect(page.locator("input[name=days][value=tuesday]")).to_be_checked()
+    assert cases(out) == []
+    expect(page.locator("button.enter-guard")).not_to_be_in_viewport()
