@@ -171,7 +171,8 @@ def preview(
     today: date | None = None,
     renderers: CaseRenderers | None = None,
 ) -> bytes:
-    """The filled PDF of one document as it would be issued, without a reference; nothing is written."""
+    """The filled PDF of one document as it would be issued, marked «مسودة» on every page and without a reference;
+    nothing is written."""
     from .content.context import build_view
     from .content.records import validate_record
     from .content.text import today as current_day
@@ -180,6 +181,7 @@ def preview(
     document = project.document(doc_id)
     record = validate_record(document, project.policy, data)
     view = build_view(document, project.policy, record, reference=None, issue_date=today or current_day(project.policy))
+    view.extras["draft"] = True  # «مسودة» across every page
     return (renderers or CaseRenderers(project)).pdf.render(view)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import http.cookiejar
+import io
 import re
 import threading
 import urllib.error
@@ -173,3 +174,16 @@ def test_concurrent_posts_of_one_form_make_one_case_and_one_register_row(served:
     locations = {location.rsplit("/", 1)[1] for _, location in answers}
     assert locations == set(cases(out)) and len(locations) == 1
     assert register_references(out) == sorted(locations)
+
+
+def test_the_preview_says_draft_on_every_page_and_has_no_reference(client: FlaskClient, out: Path) -> None:
+    from pypdf import PdfReader
+
+    response = client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "preview"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = [re.sub("[\u0640\u200e\u200f\u2066-\u2069]", "", p.extract_text() or "") for p in PdfReader(io.BytesIO(response.data)).pages]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, 1):
+        assert "مسودة" in page, f"page {number} of the preview is not marked"
+        assert not re.search(r"[A-Z]{2,5}-\d{4}-\d{3,}", page), f"a reference on page {number}"
+    assert cases(out) == []

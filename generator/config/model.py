@@ -224,6 +224,7 @@ class Labels(_Strict):
     rating_scale: Text = Field(description="Header over the 1-5 columns of a survey")
     item: Text = Field(description="Header of the item column of a survey")
     corrected: Text = Field(description="Before the day of the correction on a re-issued document: «نسخة مصححة بتاريخ»")
+    draft: Text = Field("مسودة", description="Across every page of a preview, which has no reference: «مسودة»")
 
 
 class Paths(_Strict):

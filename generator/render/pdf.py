@@ -219,6 +219,11 @@ class _Page:
         return Markup("{} {}").format(self.labels.corrected, self.date_of(day))
 
     @property
+    def draft(self) -> str | None:
+        """«مسودة» across every page of a preview (a filled document not issued: it has no reference)."""
+        return self.labels.draft if self.view.extras.get("draft") and not self.view.blank else None
+
+    @property
     def date_suffix(self) -> str:
         return HIJRI_SUFFIX if self.settings.calendar == "hijri" else GREGORIAN_SUFFIX
 
