@@ -384,6 +384,47 @@ def test_a_request_answered_since_it_was_read_gets_no_second_letter(tmp_path: Pa
     assert [p.name for p in (out / "batches").iterdir()] == ["decisions-20261124-1"]  # no empty folder left
 
 
+def _stale_libreoffice_lock(register: Path) -> Path:
+    """A LibreOffice lock of this machine, two days old: LibreOffice crashed with the register open."""
+    import socket
+    import time
+
+    lock = register.with_name(f".~lock.{register.name}#")
+    lock.write_text(f",archivist,{socket.gethostname()},29.11.2026 09:00,file:///home/archivist/.config/lo;\n")
+    then = time.time() - 2 * 24 * 3600
+    os.utime(lock, (then, then))
+    return lock
+
+
+STALE = "لكن هذا القفل يبدو متروكًا من LibreOffice أُغلق على غير العادة"
+
+
+def test_a_stale_libreoffice_lock_is_explained_by_issue_sync_and_decide(
+    tmp_path: Path, record: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LibreOffice lock left by a crash: every command that finds it says so, names the machine and the marker to
+    delete, not only `build` (before: issue, sync and decide said «مفتوح في LibreOffice لدى archivist» and no more)."""
+    import socket
+
+    from generator.registers import lock as lock_module
+
+    monkeypatch.setattr(lock_module, "soffice_running_here", lambda: False)  # other tests may run soffice
+    out = tmp_path / "out"
+    first = issue(record, out)
+    lock = _stale_libreoffice_lock(out / "registers" / "requests.xlsx")
+    advice = f"فاحذف الملف \u2066{lock.name}\u2069 من مجلد السجلات"
+    machine = f"مفتوحًا في LibreOffice لدى \u2068archivist\u2069 على الجهاز \u2068{socket.gethostname()}\u2069"
+    status, _, err = run("issue", "application", "--data", str(_data_file(tmp_path, record)), "--out", str(out))
+    assert status == 0
+    assert machine in err and STALE in err and advice in err and "لدى ?" not in err
+    status, printed, _ = run("register", "sync", "--out", str(out))
+    assert status == 0 and machine in printed and STALE in printed and advice in printed
+    recorded = api.record_decision(PROJECT, out, first.reference, "accepted")  # the app's decision form
+    assert recorded.pending and STALE in recorded.waiting_reason and advice in recorded.waiting_reason
+    status, printed, _ = run("decide", "--out", str(out))
+    assert status == 0 and STALE in printed and advice in printed
+
+
 # ------------------------------------------------------------------------------------------------ merges, dates
 def test_two_concurrent_merges_give_two_complete_batches(tmp_path: Path) -> None:
     rows = "\n".join(

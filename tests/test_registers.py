@@ -352,7 +352,7 @@ def test_open_in_excel_is_refused(register: Path) -> None:
     with pytest.raises(RegisterOpenInExcelError) as caught, open_register(register) as reg:
         reg.append(new_request(4))
     arabic, english = str(caught.value).split("\n")
-    assert arabic.startswith("السجل requests.xlsx مفتوح في Excel لدى Archivist منذ ")
+    assert arabic.startswith("السجل \u2066requests.xlsx\u2069 مفتوح في Excel لدى \u2068Archivist\u2069 منذ \u2066")
     assert arabic.endswith("أغلقه ثم أعد المحاولة")
     assert "is open in Excel by Archivist since" in english and english.endswith("close it and retry")
     assert register.read_bytes() == before

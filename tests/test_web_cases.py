@@ -136,6 +136,39 @@ def test_register_page_searches_marks_and_downloads(client: FlaskClient) -> None
     assert "attachment" in xlsx.headers["Content-Disposition"]
 
 
+def test_a_stale_libreoffice_lock_is_explained_in_the_app(
+    client: FlaskClient, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clerk who issues, the archivist on the register page and on /decisions: each is told the register looks
+    open in LibreOffice (never Excel) on which machine, that the lock looks left by a crash, and which marker to
+    delete (before: «مفتوح في LibreOffice لدى archivist» on issue, «كان مفتوحًا في Excel» on the register page)."""
+    import os
+    import socket
+    import time
+
+    from generator.registers import lock as lock_module
+
+    monkeypatch.setattr(lock_module, "soffice_running_here", lambda: False)  # other tests may run soffice
+    first = issue(client)
+    register = out / "registers" / "requests.xlsx"
+    lock = register.with_name(f".~lock.{register.name}#")
+    lock.write_text(f",archivist,{socket.gethostname()},29.11.2026 09:00,file:///home/archivist/.config/lo;\n")
+    os.utime(lock, (time.time() - 2 * 24 * 3600,) * 2)
+    stale = "لكن هذا القفل يبدو متروكًا من LibreOffice أُغلق على غير العادة"
+    advice = f"فاحذف الملف \u2066{lock.name}\u2069 من مجلد السجلات"
+    where = f"يبدو مفتوحًا في LibreOffice لدى \u2068archivist\u2069 على الجهاز \u2068{socket.gethostname()}\u2069"
+    response = post_form(client, FORM, example_values(), _action="issue", _same_person="1")
+    assert response.status_code == 302
+    case_page = text(client.get(response.headers["Location"]))
+    assert where in case_page and stale in case_page and advice in case_page
+    register_page = text(client.get("/registers/requests"))
+    assert where in register_page and stale in register_page and "مفتوحًا في Excel" not in register_page
+    token = csrf(client)
+    decided = client.post(f"/decisions/requests/{first}", data={"csrf_token": token, "decision": "accepted"})
+    assert decided.status_code == 200
+    assert stale in text(decided) and advice in text(decided)
+
+
 def test_register_prints_for_the_binder(client: FlaskClient, out: Path) -> None:
     first = issue(client, applicant_name="سارة خالد الدوسري")
     page = text(client.get("/registers/requests", query_string={"status": "received"}))

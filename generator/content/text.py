@@ -118,6 +118,15 @@ def isolate_plain(s: str) -> str:
     return f"{LRI}{s}{PDI}"
 
 
+FSI: Final = "\u2068"
+
+
+def isolate_name(s: str) -> str:
+    """Wrap a name that may be Latin or Arabic (a user, a computer) so it keeps its own direction inside an Arabic
+    line: Unicode's first-strong isolate, for plain text (a message read in a terminal or shown by the app)."""
+    return f"{FSI}{s}{PDI}"
+
+
 def isolate_html(s: str) -> Markup:
     """The HTML counterpart of :func:`isolate_plain`; the text is escaped, the wrapper is trusted markup."""
     return Markup('<bdi dir="ltr">{}</bdi>').format(escape(s))

@@ -248,7 +248,7 @@ def refuse_if_open_elsewhere(path: Path) -> None:
         else:
             who, machine, stale = _owner_name(raw), "", False
         since = dt.datetime.fromtimestamp(mtime).astimezone().isoformat(timespec="minutes")
-        raise RegisterOpenInExcelError(path, owner, who or "?", since, application, machine=machine, stale=stale)
+        raise RegisterOpenInExcelError(path, owner, who, since, application, machine=machine, stale=stale)
 
 
 def _office_owner(raw: bytes) -> tuple[str, str]:

@@ -91,9 +91,8 @@ def reference_label(project: Project, register_id: str) -> str:
 
 
 def _why_waiting(err: RegisterError) -> str:
-    if isinstance(err, RegisterOpenInExcelError):
-        application = "Excel" if err.owner_file.name.startswith("~$") else "LibreOffice"
-        return f"السجل {err.path.name} مفتوح في {application} لدى {err.who}"
+    if isinstance(err, RegisterOpenInExcelError):  # which application, by whom, on which machine; a stale lock's advice
+        return f"{err.situation}، {err.advice}" if err.stale else err.situation
     if isinstance(err, RegisterLockedError):
         return f"السجل {err.path.name} قيد الكتابة من عملية أخرى"
     return f"تعذرت الكتابة في السجل: {str(err).splitlines()[0]}"

@@ -76,6 +76,7 @@ def show(register_id: str) -> str:
         status=status,
         exists=exists,
         pending=sum(1 for row in rows if row.pending),
+        waiting_reasons=_waiting_reasons(register.id),
         reference_column=reference_column,
         cases=_case_names(),
     )
@@ -87,6 +88,14 @@ def _cell(row: Any, column: RegisterColumn, policy: Policy) -> str:
     if value is None or value == "":
         value = row.cells.get(column.label)
     return display_value(value, policy, list_id=column.list, kind=column.type)
+
+
+def _waiting_reasons(register_id: str) -> list[str]:
+    """Why the register's rows wait, as the last try said (which application holds it, by whom, a stale lock)."""
+    from ...office import journal
+
+    reasons = [e.last_error for e in journal.open_entries(office().db, register_id) if e.last_error]
+    return list(dict.fromkeys(reasons))
 
 
 def _case_names() -> set[str]:
