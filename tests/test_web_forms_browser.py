@@ -78,3 +78,34 @@ def test_enter_in_a_text_field_does_not_issue(page: Page, live_server: tuple[str
     expect(page.locator("input[name=days][value=tuesday]")).to_be_checked()
     assert cases(out) == []
     expect(page.locator("button.enter-guard")).not_to_be_in_viewport()
+
+
+def test_the_register_shows_its_printed_columns_and_every_column_on_request(
+    page: Page, live_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    import generator as api
+    from tests.web_helpers import example_values
+
+    base, out = live_server
+    api.issue(PROJECT, "application", example_values(), out)
+    printed = [c.label for c in PROJECT.print_columns("requests")]
+    every = [c.label for c in PROJECT.register_columns("requests")]
+    assert len(printed) < len(every)
+    page.goto(f"{base}/registers/requests")
+    expect(page.locator("table.register thead th")).to_have_text(["#", *printed])
+    fits = page.locator(".table-wrap").evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert fits, "the printed columns are cut: they should fit the page's width"
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-register.png"), full_page=False)
+
+    page.get_by_role("link", name=re.compile("عرض كل الأعمدة")).click()
+    expect(page.locator("table.register thead th")).to_have_count(len(every) + 1)
+    wrap = page.locator(".table-wrap")
+    box = wrap.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280  # the box stays on the page
+    last = page.locator("table.register thead th").last
+    last.scroll_into_view_if_needed()  # the far (left) end is reached by scrolling inside the box
+    cell = last.bounding_box()
+    assert cell and cell["x"] >= box["x"] - 1 and cell["x"] + cell["width"] <= box["x"] + box["width"] + 1
+    expect(last).to_have_text(every[-1])
+    page.get_by_role("link", name="الأعمدة المطبوعة فقط").click()
+    expect(page.locator("table.register thead th")).to_have_count(len(printed) + 1)

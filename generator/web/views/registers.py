@@ -56,7 +56,10 @@ def show(register_id: str) -> str:
         table = read_register(state.project, register.id, state.out_dir, status=status or None, query=query or None)
     rows = list(reversed(table.rows)) if table else []
     policy = state.project.policy
-    columns = table.columns if table else state.project.register_columns(register.id)
+    every_column = request.args.get("columns") == "all"
+    all_columns = table.columns if table else state.project.register_columns(register.id)
+    # the columns the binder prints (the register's `print:` block) unless every column is asked for
+    columns = all_columns if every_column else state.project.print_columns(register.id)
     shown = [
         (
             row,
@@ -79,6 +82,9 @@ def show(register_id: str) -> str:
         waiting_reasons=_waiting_reasons(register.id),
         reference_column=reference_column,
         cases=_case_names(),
+        every_column=every_column,
+        hidden_columns=len(all_columns) - len(columns) if not every_column else 0,
+        column_count=len(all_columns),
     )
 
 
