@@ -24,6 +24,7 @@ from generator.registers import open_register, read_register
 from tests.project_fixture import ROOT, TINY
 
 TODAY = date(2026, 11, 30)
+SHIPPED = ROOT / "policies" / "policy.yml"
 REF, NAME = "الرقم المرجعي", "الاسم الرباعي"
 FIRST, SECOND = "عبدالله محمد أحمد القحطاني", "سارة خالد عبدالعزيز الدوسري"
 
@@ -147,8 +148,38 @@ def test_recover_queues_a_case_its_register_lost_and_says_so_only_then(tmp_path:
     assert [r[REF] for r in rows(out)] == [first.reference]
 
 
-def json_record(tmp_path: Path) -> dict[str, object]:
+def json_record(tmp_path: Path, policy: Path = TINY) -> dict[str, object]:
     import yaml
 
-    data = yaml.safe_load(case_file(tmp_path, FIRST).read_text(encoding="utf-8"))
+    status, text, _ = run("example", "application", policy=policy)
+    assert status == 0
+    data = yaml.safe_load(text)
     return {k: (str(v) if not isinstance(v, list) else v) for k, v in data.items()}
+
+
+# ------------------------------------------------------------------- nothing older written over something newer
+def test_a_sync_that_waited_never_writes_an_older_decision_over_a_corrected_one(
+    tmp_path: Path, stopped_at: object
+) -> None:
+    """A sync reads the journal (the request «accepted», waiting for a register open in Excel) and is held up
+    before it takes the register's lock; meanwhile the archivist corrects the decision to «rejected», which is
+    written at once. When the held sync goes on, the register must still say «rejected» (it said «accepted»:
+    the older decision written over the newer), and decide must write the apology, not the acceptance."""
+    project = api.load_project(SHIPPED)
+    out = tmp_path / "out"
+    case = api.issue(project, "application", json_record(tmp_path, SHIPPED), out, today=TODAY)
+    register = out / "registers" / "requests.xlsx"
+    owner = register.with_name("~$" + register.name)
+    owner.write_bytes(b"\x05Sara" + b" " * 48 + b"\x05\x00S\x00a\x00r\x00a\x00")
+    assert api.record_decision(project, out, case.reference, "accepted").pending
+    owner.unlink()
+    held = stopped_at("sync.read", "register", "sync", "--out", str(out), policy=SHIPPED)  # type: ignore[operator]
+    corrected = api.record_decision(project, out, case.reference, "rejected", {"rejection_reason": "nearby_programme"})
+    assert not corrected.pending
+    status, _, err = resume(held)
+    assert status == 0, err
+    [row] = api.read_register(project, "requests", out).rows
+    assert (row.values["decision"], row.pending) == ("rejected", False)
+    assert journal.open_entries(OfficeDB(out)) == []
+    [letter] = api.decide(project, out, today=TODAY).letters
+    assert (letter.request_reference, letter.document_id) == (case.reference, "decision-reject")
