@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,9 +119,21 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except KeyboardInterrupt:
         print("wathiqa: interrupted; nothing half-written was kept", file=err)
         return 130
+    except BrokenPipeError:  # `wathiqa register show … | head`: the reader has all it wanted
+        _quiet_stdout(out)
+        return 0
     except Exception as exc:  # the one place an unexpected fault becomes a message and exit 1
         report_crash(exc, arguments, err, verbose=verbose)
         return 1
+
+
+def _quiet_stdout(out: TextIO) -> None:
+    """Point the standard output, whose reader has gone, at /dev/null: Python would otherwise report the
+    BrokenPipeError again when it flushes the output on exit."""
+    if out is sys.stdout:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -130,11 +143,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _schema(args, out)
     project = api.load_project(args.policy)
     if args.command == "check":
-        from ..render.rehearse import rehearse, rehearsed_before, remember_rehearsal
+        from ..render.rehearse import rehearse_once
 
-        if not rehearsed_before(project):
-            rehearse(project)  # every document blank and filled with its examples, in memory
-            remember_rehearsal(project)
+        rehearse_once(project)  # every document blank and filled with its examples, in memory
         print(
             f"{args.policy}: valid — {len(project.documents)} documents, {len(project.registers)} registers",
             file=out,

@@ -78,6 +78,20 @@ def fingerprint(project: Project, today: date) -> str:
     return digest.hexdigest()
 
 
+def rehearse_once(project: Project, *, today: date | None = None) -> None:
+    """Rehearse the project unless it passed exactly as it is now; remember a pass only if no file changed while
+    it ran (an edit saved during the check was not what was rehearsed)."""
+    day = today or issue_day(project.policy)
+    if rehearsed_before(project, today=day):
+        return
+    before = fingerprint(project, day)
+    rehearse(project, today=day)
+    if fingerprint(project, day) == before:
+        remember_rehearsal(project, today=day, known=before)
+    else:
+        log.info("the project changed during the check: its rehearsal is not remembered")
+
+
 def rehearsed_before(project: Project, *, today: date | None = None) -> bool:
     """Whether the project, exactly as it is now, passed a rehearsal today."""
     if os.environ.get("WATHIQA_FAULT"):
@@ -85,14 +99,15 @@ def rehearsed_before(project: Project, *, today: date | None = None) -> bool:
     return (_cache_dir() / fingerprint(project, today or issue_day(project.policy))).is_file()
 
 
-def remember_rehearsal(project: Project, *, today: date | None = None) -> None:
-    """Note that the project passed its rehearsal; a cache that cannot be written is only logged."""
+def remember_rehearsal(project: Project, *, today: date | None = None, known: str | None = None) -> None:
+    """Note that the project passed its rehearsal (``known``: its fingerprint taken before the rehearsal); a
+    cache that cannot be written is only logged."""
     folder = _cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / fingerprint(project, today or issue_day(project.policy))).touch()
-        known = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
-        for old in known[:-KEEP]:
+        (folder / (known or fingerprint(project, today or issue_day(project.policy)))).touch()
+        kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-KEEP]:
             old.unlink(missing_ok=True)
     except OSError as err:
         log.info("the rehearsal is not remembered (%s): %s", folder, err)

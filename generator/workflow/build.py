@@ -2,9 +2,11 @@
 booklet (blank/policy.pdf) for the board to approve.
 
 Everything is rendered into a staging folder first; ``blank/`` is swapped in only when complete, so a failure
-leaves the previous kit as it was. Registers under ``registers/`` hold the archivists' rows: build creates a
-missing register from the definition; of an existing one it only brings the dropdown lists up to date with
-the policy (``generator.registers.lists``), leaving the archivists' rows and everything else as they were.
+leaves the previous kit as it was, and two builds at once swap their kits one after the other. Registers under
+``registers/`` hold the archivists' rows: build creates a missing register from the definition, only if it is
+still missing at that instant (a case issued meanwhile may have created it, with its row); of an existing one it
+only brings the dropdown lists up to date with the policy (``generator.registers.lists``), under the register's
+lock, leaving the archivists' rows and everything else as they were.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pathlib import Path
 from ..config.project import Project
 from ..content.context import build_view
 from ..errors import UsageError
-from .folders import atomic_write_bytes, ensure_writable_dir, staged_dir
+from ..faults import fault_point
+from .folders import create_if_absent, ensure_writable_dir, staged_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +60,11 @@ def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None
     for reg_id in wanted["registers"]:
         target = out_dir / "registers" / f"{reg_id}.xlsx"
         if not target.exists():
-            atomic_write_bytes(target, (blank / f"{reg_id}.xlsx").read_bytes())
-            written.append(target)
-        elif _refresh_lists(project, reg_id, target):
+            fault_point("build.register-absent")
+            if create_if_absent(target, (blank / f"{reg_id}.xlsx").read_bytes()):  # never over a register
+                written.append(target)  # a case issued meanwhile created, with its row
+                continue
+        if _refresh_lists(project, reg_id, target):  # under the register's lock, rows kept
             written.append(target)
     return written
 

@@ -5,7 +5,8 @@ The steps, each safe to be cut short by a crash (the next run of any command com
 1. the record is validated and its register row computed: invalid data stops here, with nothing written;
 2. in one office-database transaction the reference is given and the row is journaled (``preparing``);
 3. every document of the case is rendered into a staging folder, with no lock held;
-4. the folder is moved into ``cases/REFERENCE/`` and the journal entry becomes ``ready``;
+4. the folder is moved into ``cases/REFERENCE/`` (every file fsynced first, the parent after) and the journal
+   entry becomes ``ready``;
 5. the row is appended to the register under its lock (milliseconds). If the register is open in Excel, the
    row waits in the journal and the clerk is told it will be added when the file is closed.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +35,7 @@ from ..office import journal
 from ..office.db import OfficeDB
 from ..office.sequences import give_back
 from ..sources import load_record_file
-from .folders import ensure_writable_dir, remove_dead_stages, stage_dir
+from .folders import ensure_writable_dir, move_into_place, remove_dead_stages, stage_dir
 from .references import allocate_references, prefix_of
 from .sync import apply_pending, ensure_register
 
@@ -118,7 +118,7 @@ def issue_record(
         files = renderers.render_case(document, record, reference, today, stage)
         write_case_file(stage, document.id, reference, today)
         fault_point("issue.rendered")
-        os.replace(stage, final)
+        move_into_place(stage, final)  # every file on disk before the folder's name is
     except BaseException:
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)

@@ -9,7 +9,6 @@ letter in order (both cores), one DOCX per record and a report, in ``batches/DOC
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +23,9 @@ from ..content.records import FieldIssue, check_record
 from ..content.text import today as current_day
 from ..content.validate import FieldError, check_text
 from ..errors import DataError, Problem
+from ..faults import fault_point
 from ..sources import BatchRow, read_batch
-from .folders import ensure_writable_dir, remove_dead_stages, reserve_folder, stage_dir
+from .folders import ensure_writable_dir, move_into_place, release_folder, remove_dead_stages, reserve_folder, stage_dir
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,12 @@ def _reference_keys(project: Project) -> set[str]:
     return keys
 
 
+def _given_reference(values: Mapping[str, Any], keys: set[str]) -> Any:
+    """The row's reference: its first reference column that holds one, in the source's column order (a set's
+    order changes from run to run with the hash seed, so the same file could give another reference)."""
+    return next((value for key, value in values.items() if key in keys and value not in (None, "")), None)
+
+
 def _validate_rows(
     project: Project, document: Document, rows: Sequence[BatchRow]
 ) -> tuple[list[_Item], list[InvalidRow]]:
@@ -86,7 +92,7 @@ def _validate_rows(
     for row in rows:
         record, issues = check_record(document, project.policy, row.values, ignore_unknown=True)
         reference = None
-        given = next((row.values[k] for k in keys if row.values.get(k) not in (None, "")), None)
+        given = _given_reference(row.values, keys)
         if given is not None:
             try:
                 reference = check_text(given, max_length=60)
@@ -159,6 +165,7 @@ def merge_batch(
     final = reserve_folder(batches, f"{doc_id}-{today:%Y%m%d}")
     stage = stage_dir(batches, final.name)
     try:
+        fault_point("merge.reserved")
         docx_dir = stage / "docx"
         docx_dir.mkdir()
         width = len(str(len(items)))
@@ -178,10 +185,14 @@ def merge_batch(
         summary.generated = len(items)
         summary.references = [item.reference or "" for item in items]
         (stage / "report.txt").write_text(summary.text() + "\n", encoding="utf-8")
-        os.replace(stage, final)  # the reserved folder is empty: rename replaces it
+        fault_point("merge.rendered")
+        move_into_place(stage, final)  # the reserved folder is empty: rename replaces it
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         final.rmdir()
         raise
+    finally:
+        release_folder(final)
+    fault_point("merge.moved")
     log.info("merged %d records into %s", len(items), final)
     return summary

@@ -14,10 +14,7 @@ corrected meanwhile): the newer one stays ``ready`` and is written by whoever jo
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +25,7 @@ from ..faults import fault_point
 from ..office import journal
 from ..office.db import OfficeDB
 from ..registers import RegisterError, RegisterLockedError, RegisterOpenInExcelError, open_register
-from .folders import ensure_writable_dir
+from .folders import create_if_absent
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +69,7 @@ def ensure_register(project: Project, register_id: str, out_dir: Path) -> Path:
         return path
     from ..render.xlsx import build_register
 
-    ensure_writable_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(build_register(project, register_id))
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
-            os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
+    create_if_absent(path, build_register(project, register_id))  # another process created it first: use theirs
     return path
 
 
