@@ -181,9 +181,85 @@ def test_the_preview_says_draft_on_every_page_and_has_no_reference(client: Flask
 
     response = client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "preview"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    pages = [re.sub("[\u0640\u200e\u200f\u2066-\u2069]", "", p.extract_text() or "") for p in PdfReader(io.BytesIO(response.data)).pages]
+    pages = [
+        re.sub("[\u0640\u200e\u200f\u2066-\u2069]", "", p.extract_text() or "")
+        for p in PdfReader(io.BytesIO(response.data)).pages
+    ]
     assert len(pages) >= 2
     for number, page in enumerate(pages, 1):
         assert "مسودة" in page, f"page {number} of the preview is not marked"
         assert not re.search(r"[A-Z]{2,5}-\d{4}-\d{3,}", page), f"a reference on page {number}"
     assert cases(out) == []
+
+
+# ------------------------------------------------------------------- nothing typed is lost when a session ends
+
+ORIGIN = {"Origin": "http://localhost"}
+"""What a browser sends with a form of this app's own page (a form from another site is never kept)."""
+
+
+def signed_in_clerk(out: Path) -> FlaskClient:
+    from generator.office.accounts import add_account
+    from generator.office.db import OfficeDB
+
+    add_account(OfficeDB(out), "clerk1", "clerk", "clerk pass 1")
+    client = make_app(out).test_client()
+    sign_in(client)
+    return client
+
+
+def sign_in(client: FlaskClient) -> None:
+    match = TOKEN.search(client.get("/login").get_data(as_text=True))
+    assert match
+    client.post("/login", data={"csrf_token": match.group(1), "name": "clerk1", "password": "clerk pass 1"})
+
+
+def test_a_form_sent_after_signing_out_elsewhere_comes_back_after_sign_in(out: Path) -> None:
+    client = signed_in_clerk(out)
+    form = drawn_form(client)
+    other_tab = client.post("/logout", data={"csrf_token": form["csrf_token"]})  # the same browser, another tab
+    assert other_tab.status_code == 302
+    sent = client.post(FORM, data={**form, **example_values(), "_action": "issue"}, headers=ORIGIN)
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/login?next=")
+    login_page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    kept = html.unescape(re.search(r'name="next" value="([^"]*)"', login_page).group(1))  # type: ignore[union-attr]
+    assert kept.startswith("/documents/application/new?draft=")
+    match = TOKEN.search(login_page)
+    assert match
+    back = client.post(
+        "/login", data={"csrf_token": match.group(1), "name": "clerk1", "password": "clerk pass 1", "next": kept}
+    )
+    assert back.status_code == 302 and back.headers["Location"] == kept
+    page = text(client.get(kept))
+    assert messages.FORM_KEPT in page
+    assert 'value="عبدالله محمد أحمد القحطاني"' in page and 'value="1000000008"' in page
+    assert cases(out) == []
+    draft_id = int(re.search(r"draft=(\d+)", kept).group(1))  # type: ignore[union-attr]
+    issued = client.post(
+        FORM, data={**drawn_form(client, kept), **example_values(), "_action": "issue", "_draft": draft_id}
+    )
+    assert issued.status_code == 302 and len(cases(out)) == 1
+
+
+def test_the_400_page_offers_the_form_back(out: Path) -> None:
+    client = signed_in_clerk(out)
+    form = drawn_form(client)
+    stale = {**form, "csrf_token": "a token of an older session"}
+    refused = client.post(FORM, data={**stale, **example_values(), "_action": "issue"}, headers=ORIGIN)
+    assert refused.status_code == 400
+    page = text(refused)
+    link = re.search(r'href="(/documents/application/new\?draft=\d+[^"]*)"', page)
+    assert link and "افتح النموذج بما كتبته" in page
+    assert 'value="عبدالله محمد أحمد القحطاني"' in text(client.get(link.group(1)))
+
+
+def test_a_form_from_another_site_is_not_kept(out: Path) -> None:
+    from generator.office.db import OfficeDB
+    from generator.office.drafts import list_drafts
+
+    client = signed_in_clerk(out)
+    form = {**drawn_form(client), "csrf_token": "forged"}
+    for headers in ({"Origin": "http://evil.example"}, {}):
+        refused = client.post(FORM, data={**form, **example_values(), "_action": "issue"}, headers=headers)
+        assert refused.status_code == 400 and "افتح النموذج بما كتبته" not in text(refused)
+    assert list_drafts(OfficeDB(out)) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from generator import read_register
@@ -109,3 +110,44 @@ def test_the_register_shows_its_printed_columns_and_every_column_on_request(
     expect(last).to_have_text(every[-1])
     page.get_by_role("link", name="الأعمدة المطبوعة فقط").click()
     expect(page.locator("table.register thead th")).to_have_count(len(printed) + 1)
+
+
+@pytest.mark.parametrize("ended_by", ["sign-out in another tab", "session cookie gone"])
+def test_what_was_typed_survives_the_end_of_the_session(
+    page: Page, live_server: tuple[str, Path], ended_by: str
+) -> None:
+    from generator.office.accounts import add_account
+    from generator.office.db import OfficeDB
+
+    base, out = live_server
+    add_account(OfficeDB(out), "clerk1", "clerk", "clerk pass 1")
+
+    def sign_in(tab: Page) -> None:
+        tab.fill("input[name=name]", "clerk1")
+        tab.fill("input[name=password]", "clerk pass 1")
+        tab.click("button[type=submit].primary")
+
+    page.goto(f"{base}/documents/application/new")
+    sign_in(page)
+    expect(page.locator("h1")).to_have_text("طلب فتح حلقة تحفيظ أو دار نسائية")
+    fill_application(page, "١٠٠٠٠٠٠٠٠٨")
+    if ended_by == "session cookie gone":
+        page.context.clear_cookies()
+    else:
+        other = page.context.new_page()
+        other.goto(f"{base}/drafts")
+        other.get_by_role("button", name="خروج").click()
+        expect(other.locator("h1")).to_have_text("الدخول")
+        other.close()
+
+    page.click("button[value=issue]")
+    expect(page.locator("h1")).to_have_text("الدخول")
+    sign_in(page)
+    expect(page.locator("p.flash", has_text="حُفظ ما كتبته")).to_be_visible()
+    expect(page.locator("input[name=applicant_name]")).to_have_value("عبدالله محمد أحمد القحطاني")
+    expect(page.locator("input[name=national_id]")).to_have_value("١٠٠٠٠٠٠٠٠٨")
+    expect(page.locator("input[name=days][value=tuesday]")).to_be_checked()
+    assert cases(out) == []
+    page.click("button[value=issue]")
+    page.wait_for_url(CASE_URL)
+    assert len(cases(out)) == 1 and register_rows(out) == 1

@@ -53,6 +53,7 @@ __all__ = [
     "csrf_token",
     "current_user",
     "init_app",
+    "keep_forms_with",
     "role_required",
     "same_site_path",
     "sign_in",
@@ -162,12 +163,35 @@ def _before_request() -> Response | None:
         sent = request.form.get("csrf_token", "")
         expected = session.get("csrf")
         if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+            g.kept_form = _keep_form()
+            if g.kept_form and g.user is None:  # signed out meanwhile: sign in, then the form as it was sent
+                return cast(Response, redirect(url_for("accounts.login", next=g.kept_form)))
             abort(400, description="csrf")
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if g.user is None:
-        return cast(Response, redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
+        kept = _keep_form() if request.method == "POST" else None
+        return cast(Response, redirect(url_for("accounts.login", next=kept or request.full_path.rstrip("?"))))
     return None
+
+
+FormKeeper = Callable[[], str | None]
+"""Keeps a refused form's fields (a draft) and returns the app's path that shows them again, or None."""
+
+
+def keep_forms_with(app: Flask, keeper: FormKeeper) -> None:
+    """What typed data a POST refused for its session (expired, signed out, a stale token) is kept by."""
+    app.extensions["wathiqa_form_keeper"] = keeper
+
+
+def _keep_form() -> str | None:
+    """A refused POST's fields, kept if they come from this app's own page (never from another site's)."""
+    keeper = current_app.extensions.get("wathiqa_form_keeper")
+    origin = request.headers.get("Origin")
+    if keeper is None or origin is None or origin.rstrip("/") != request.host_url.rstrip("/"):
+        return None
+    kept = keeper()
+    return kept if same_site_path(kept) else None
 
 
 def _headers(response: Response) -> Response:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -19,6 +19,7 @@ from ...office.drafts import get_draft, list_drafts, save_draft
 from ...workflow.duplicates import OpenRequest, open_requests_of
 from .. import messages
 from ..fields import FormValues, decided_later, form_sections, read_form, record_input
+from ..security import keep_forms_with
 from ..state import office
 from .common import actor, audit, entry_of, send_entry
 
@@ -124,7 +125,8 @@ def new(doc_id: str) -> Any:
                 return _already_issued(issued)
             abort(404)
         values = draft.fields
-    return _form_page(document, values, {}, draft_id=draft_id)
+    note = messages.FORM_KEPT if request.args.get("kept") else None
+    return _form_page(document, values, {}, draft_id=draft_id, note=note)
 
 
 def _draft_title(document: Document, values: FormValues) -> str:
@@ -282,6 +284,27 @@ def issuing(token: str) -> Any:
     if earlier.state == "issued":
         return _already_issued(earlier)
     return render_template("issuing.html", token=token), 202
+
+
+def keep_refused_form() -> str | None:
+    """A form sent after its session ended (or with a stale token): its fields become a draft owned by no one
+    yet, and the path that shows them again is returned (the sign-in page goes there; the 400 page links it)."""
+    if request.endpoint != "documents.submit" or request.view_args is None:
+        return None
+    state = office()
+    document = state.project.documents.get(str(request.view_args.get("doc_id")))
+    if document is None or not fillable(document):
+        return None
+    values = read_form(document, request.form, skip=decided_later(state.project, document))
+    if not any(values.values()):
+        return None
+    draft_id = request.form.get("_draft", type=int)
+    draft_id = save_draft(state.db, document.id, _draft_title(document, values), values, "", draft_id)
+    log.info("a form of %s sent without a valid session was kept as draft %s", document.id, draft_id)
+    return url_for("documents.new", doc_id=document.id, draft=draft_id, kept=1)
+
+
+bp.record_once(lambda setup: keep_forms_with(cast(Flask, setup.app), keep_refused_form))
 
 
 @bp.get("/drafts")
