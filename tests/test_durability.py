@@ -213,6 +213,19 @@ def test_two_builds_of_one_output_folder_both_succeed(tmp_path: Path) -> None:
     assert [p.name for p in (out / "blank").iterdir()] == ["requests.xlsx"]
 
 
+def test_a_build_killed_while_swapping_its_kit_leaves_a_kit_and_nothing_aside(tmp_path: Path) -> None:
+    """Killed between taking the old kit out and putting the new one in, a build left no blank/ at all and the
+    old kit in a hidden folder no run removed; the kit is exchanged in one step now, and the next build clears
+    what the killed one left."""
+    out = tmp_path / "out"
+    assert run_process("build", "--only", "requests", "--out", str(out)).returncode == 0
+    killed = run_process("build", "--only", "requests", "--out", str(out), fault="folders.swap")
+    assert killed.returncode == -9
+    assert (out / "blank" / "requests.xlsx").is_file()  # never no kit
+    assert run_process("build", "--only", "requests", "--out", str(out)).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["blank", "registers"]
+
+
 def waits_or_ends(proc: subprocess.Popen[str]) -> None:
     """Until ``proc`` ends or waits for a kernel lock (a blocked flock shows in /proc/locks with «->»)."""
     import time

@@ -15,8 +15,6 @@ reader or a crash sees either the old case or the new one, never half of each.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import json
 import logging
@@ -38,7 +36,7 @@ from ..office import journal
 from ..office.accounts import now_utc
 from ..office.audit import record_event
 from ..office.db import OfficeDB
-from .folders import atomic_write_bytes, remove_dead_stages, stage_dir
+from .folders import atomic_write_bytes, exchange, remove_dead_stages, stage_dir
 from .issue import CASE_FILE, CaseRenderers
 from .lookup import RegisterRecord, read_register_table
 from .sync import apply_pending
@@ -234,7 +232,7 @@ def correct_case(
             files = renderers.render_case(document, record, reference, case.issued_on, stage, corrected_on=today)
             _write_history(stage, [*read_history(case.folder), event])
             fault_point("amend.rendered")
-            old = _exchange(stage, case.folder)
+            old = exchange(stage, case.folder)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             if entry_id is not None:
@@ -308,30 +306,6 @@ def _link_previous(folder: Path, stage: Path, version: int, replaced: set[str]) 
 def _write_history(folder: Path, events: list[HistoryEvent]) -> None:
     data = json.dumps([asdict(e) for e in events], ensure_ascii=False, indent=1) + "\n"
     atomic_write_bytes(folder / HISTORY_FILE, data.encode("utf-8"))
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(new: Path, current: Path) -> Path:
-    """Put the folder ``new`` where ``current`` is, in one step where the system allows it (Linux
-    ``renameat2(RENAME_EXCHANGE)``); return where the old folder now is (to be removed)."""
-    libc_name = ctypes.util.find_library("c")
-    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
-    if renameat2 is not None:
-        result = renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(current), _RENAME_EXCHANGE)
-        if result == 0:
-            return new
-    # No atomic exchange here (another system, a file system without it): two renames, undone on failure.
-    old = current.with_name(f".{current.name}.old-{os.getpid()}")
-    os.replace(current, old)
-    try:
-        os.replace(new, current)
-    except BaseException:
-        os.replace(old, current)
-        raise
-    return old
 
 
 def _carry_late_files(old: Path, folder: Path) -> None:

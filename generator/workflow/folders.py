@@ -14,6 +14,8 @@ by the next one (:func:`remove_dead_reservations`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
@@ -34,6 +36,7 @@ __all__ = [
     "atomic_write_bytes",
     "create_if_absent",
     "ensure_writable_dir",
+    "exchange",
     "fsync_dir",
     "move_into_place",
     "release_folder",
@@ -143,16 +146,15 @@ def staged_dir(final: Path, *, replace: bool = True) -> Iterator[Path]:
     ensure_writable_dir(final.parent)
     if final.exists() and not replace:
         raise OutputError(f"{final}: already exists; nothing was overwritten")
+    remove_dead_stages(final.parent)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=f".stage-{os.getpid()}", dir=final.parent))
     try:
         yield stage
         sync_tree(stage)
         with _folder_lock(final.parent):
             if final.exists():
-                old = final.with_name(f".{final.name}.old-{os.getpid()}")
-                os.replace(final, old)
+                old = exchange(stage, final)  # the old folder where the stage was: never no folder at all
                 fault_point("folders.swap")
-                os.replace(stage, final)
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(stage, final)
@@ -160,6 +162,32 @@ def staged_dir(final: Path, *, replace: bool = True) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(new: Path, current: Path) -> Path:
+    """Put the folder ``new`` where ``current`` is, in one step where the system allows it (Linux
+    ``renameat2(RENAME_EXCHANGE)``: ``current`` is never missing, even to a kill); return where the old folder
+    now is, to be removed (named as a stage of this process, so a kill before it is removed leaves it to
+    :func:`remove_dead_stages`)."""
+    libc_name = ctypes.util.find_library("c")
+    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(current), _RENAME_EXCHANGE)
+        if result == 0:
+            return new
+    # No atomic exchange here (another system, a file system without it): two renames, undone on failure.
+    old = current.with_name(f".{current.name}.old.stage-{os.getpid()}")
+    os.replace(current, old)
+    try:
+        os.replace(new, current)
+    except BaseException:
+        os.replace(old, current)
+        raise
+    return old
 
 
 @contextlib.contextmanager
