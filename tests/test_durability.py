@@ -145,6 +145,25 @@ def test_a_merge_killed_before_its_batch_was_moved_in_leaves_no_empty_batch(tmp_
     assert len(list((out / "batches" / "acknowledgment-20261130-1" / "docx").iterdir())) == 3
 
 
+def test_a_decide_killed_before_its_letters_were_moved_in_leaves_no_empty_batch(tmp_path: Path) -> None:
+    shipped = ROOT / "policies" / "policy.yml"
+    project = api.load_project(shipped)
+    out = tmp_path / "out"
+    from generator.content.examples import example_fields
+
+    record = {k: v for k, v in example_fields(project.document("application")) if v not in (None, "")}
+    case = api.issue(project, "application", record, out, today=TODAY)
+    api.record_decision(project, out, case.reference, "accepted")
+    argv = [sys.executable, "-m", "generator", "decide", "--out", str(out), "--policy", str(shipped)]
+    killed = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300,
+                            env={**os.environ, "WATHIQA_FAULT": "decide.rendered"})  # fmt: skip
+    assert killed.returncode == -9
+    again = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert again.returncode == 0, again.stderr
+    [batch] = (out / "batches").iterdir()  # the killed run's empty decisions-…-1 is gone, no stage is left
+    assert (batch / "letters.json").is_file() and (batch / "print.pdf").is_file()
+
+
 def test_a_reservation_of_a_run_at_work_is_never_taken(tmp_path: Path) -> None:
     from generator.workflow.folders import release_folder, remove_dead_reservations, reserve_folder
 
