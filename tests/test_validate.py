@@ -287,8 +287,7 @@ def test_date() -> None:
 
 def test_date_messages() -> None:
     assert message_of(check_date, "31/02/2026", "gregorian") == DATE_NONEXISTENT
-    assert message_of(check_date, "30/06/1448", "hijri") == DATE_NONEXISTENT
-    assert message_of(check_date, date(1448, 6, 30), "hijri") == DATE_NONEXISTENT
+    assert message_of(check_date, "31/06/1448", "hijri") == DATE_NONEXISTENT
     unreadable = "التاريخ غير مقروء؛ المتوقع يوم/شهر/سنة مثل ١٤/٠٦/١٤٤٨هـ أو ٢٤/١١/٢٠٢٦م"
     assert message_of(check_date, "الأحد", "hijri") == unreadable
     assert message_of(check_date, 20261124, "hijri") == unreadable
@@ -348,3 +347,31 @@ def test_yes_no(raw: object, expected: bool) -> None:
 @pytest.mark.parametrize("raw", ["", "ربما", 2, None])
 def test_yes_no_refusals(raw: object) -> None:
     assert message_of(check_yes_no, raw) == "القيمة يجب أن تكون «نعم» أو «لا»"
+
+
+def test_a_thirtieth_in_a_29_day_hijri_month_is_its_last_day() -> None:
+    # Jumada al-Akhirah 1448 has 29 days: a clerk who types 30 means its last day
+    assert check_date("30/06/1448", "hijri") == check_date("29/06/1448", "hijri")
+    assert check_date("١٤٤٨-٠٦-٣٠", "hijri") == check_date("1448-06-29", "hijri")
+    assert check_date(date(1448, 6, 30), "hijri") == check_date("29/06/1448", "hijri")
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    from generator.content.text import from_hijri
+
+    try:
+        from_hijri(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+@given(year=st.integers(min_value=1343, max_value=1500), month=st.integers(min_value=1, max_value=12))
+def test_any_hijri_day_30_is_that_month_or_its_last_day(year: int, month: int) -> None:
+    from generator.content.text import from_hijri, to_hijri
+
+    thirtieth = check_date(f"30/{month:02d}/{year}", "hijri")
+    assert to_hijri(thirtieth)[:2] == (year, month)  # never spills into the next month
+    last = next(day for day in (30, 29, 28) if _exists(year, month, day))
+    assert thirtieth == from_hijri(year, month, last)
+    assert message_of(check_date, f"31/{month:02d}/{year}", "hijri") == DATE_NONEXISTENT

@@ -263,3 +263,11 @@ def test_a_form_from_another_site_is_not_kept(out: Path) -> None:
         refused = client.post(FORM, data={**form, **example_values(), "_action": "issue"}, headers=headers)
         assert refused.status_code == 400 and "افتح النموذج بما كتبته" not in text(refused)
     assert list_drafts(OfficeDB(out)) == []
+
+
+def test_a_thirtieth_typed_in_a_29_day_hijri_month_is_accepted_by_the_form(client: FlaskClient, out: Path) -> None:
+    values = example_values(start_date="٣٠/٠٦/١٤٤٨")  # Jumada al-Akhirah 1448 has 29 days
+    response = client.post(FORM, data={**drawn_form(client), **values, "_action": "issue"})
+    assert response.status_code == 302, text(response)[:300]
+    record = (out / "cases" / cases(out)[0] / "record.json").read_text(encoding="utf-8")
+    assert '"start_date": "2026-12-09"' in record  # 1448-06-29, the month's last day

@@ -50,6 +50,7 @@ __all__ = [
     "format_hijri",
     "format_hijri_long",
     "from_hijri",
+    "from_hijri_last_day",
     "hijri_month_name",
     "is_unholdable",
     "isolate_html",
@@ -397,7 +398,7 @@ def _gregorian(year: int, month: int, day: int) -> date:
     return result
 
 
-def parse_date(text: str, calendar: Calendar) -> date:
+def parse_date(text: str, calendar: Calendar, *, thirtieth_is_last: bool = False) -> date:
     """Read a date typed by a clerk or found in a spreadsheet, in either calendar and any digit form.
 
     Accepted shapes: ``YYYY-MM-DD``, ``DD/MM/YYYY``, ``YYYY/MM/DD`` ("-", "/" and "." interchangeable), with
@@ -405,13 +406,30 @@ def parse_date(text: str, calendar: Calendar) -> date:
     because a year cannot be both and clerks mix calendars whatever the policy prefers; so ``calendar`` (the
     policy's primary calendar) only shapes the error for a year in neither range. Two-digit years are
     refused: «٤٨» could be 1448 or 2048. The result is always the Gregorian :class:`date`.
+
+    ``thirtieth_is_last``: a Hijri day 30 in a month of 29 days is read as that month's last day (a clerk
+    cannot know in advance whether an Umm al-Qura month has 29 or 30 days); otherwise it is refused.
     """
     cleaned = normalise_spaces(strip_tatweel(to_ascii_digits(text)))
     body, marked = _split_suffix(cleaned)
     year, month, day = _match_numbers(body)
     if _calendar_of_year(year, marked, calendar) == "hijri":
-        return from_hijri(year, month, day)
+        return from_hijri_last_day(year, month, day) if thirtieth_is_last else from_hijri(year, month, day)
     return _gregorian(year, month, day)
+
+
+def from_hijri_last_day(year: int, month: int, day: int) -> date:
+    """As :func:`from_hijri`, but day 30 of a shorter month is its last day (29, or 28 in a few months of the
+    oldest tables); any other missing day is refused."""
+    try:
+        return from_hijri(year, month, day)
+    except NonexistentDateError:
+        if day != 30 or not 1 <= month <= 12:
+            raise
+        try:
+            return from_hijri(year, month, 29)
+        except NonexistentDateError:
+            return from_hijri(year, month, 28)
 
 
 def count_ar(n: int, forms: tuple[str, str, str, str], digits: DigitStyle) -> str:

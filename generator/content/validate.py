@@ -27,7 +27,7 @@ from .text import (
     DateOutOfRangeError,
     NonexistentDateError,
     UnreadableDateError,
-    from_hijri,
+    from_hijri_last_day,
     is_unholdable,
     normalise_spaces,
     parse_date,
@@ -320,19 +320,20 @@ def _date_of_object(value: date) -> date:
     date written in ISO form, so it is converted rather than refused."""
     plain = value.date() if isinstance(value, datetime) else value
     if MIN_HIJRI_YEAR <= plain.year <= MAX_HIJRI_YEAR:
-        return from_hijri(plain.year, plain.month, plain.day)
+        return from_hijri_last_day(plain.year, plain.month, plain.day)
     if not MIN_DATE <= plain <= MAX_DATE:
         raise DateOutOfRangeError(plain.isoformat())
     return plain
 
 
 def check_date(value: object, calendar: Calendar) -> date:
-    """A date in either calendar and any digit form (see :func:`generator.text.parse_date`), as Gregorian."""
+    """A date in either calendar and any digit form (see :func:`generator.text.parse_date`), as Gregorian; a Hijri
+    day 30 in a month of 29 days is that month's last day."""
     try:
         if isinstance(value, date):
             return _date_of_object(value)
         if isinstance(value, str):
-            return parse_date(value, calendar)
+            return parse_date(value, calendar, thirtieth_is_last=True)
     except NonexistentDateError as err:
         raise FieldError(MSG_DATE_NONEXISTENT) from err
     except DateOutOfRangeError as err:
