@@ -115,7 +115,8 @@ def test_a_damaged_database_is_a_clear_message_and_recovery_requeues(tmp_path: P
     (out / "office.db").write_bytes(b"this is not a database" * 100)
     status, printed, err = run("issue", "application", "--data", str(_data_file(tmp_path, record)), "--out", str(out))
     assert status == 2 and printed == ""
-    assert "office.db: the office database is damaged" in err and "wathiqa register sync --recover" in err
+    assert "تالفة (وجد فحص سلامتها: file is not a database)" in err and "wathiqa register sync --recover" in err
+    assert "office.db: SQLITE_NOTADB: file is not a database; the office database is damaged" in err
     (out / "office.db").rename(out / "office.db.damaged")
     owner.unlink()
     status, printed, err = run("register", "sync", "--recover", "--out", str(out))

@@ -9,6 +9,7 @@ memory (:mod:`generator.render.rehearse`).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -116,12 +117,19 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except InputError as exc:
         print(f"wathiqa: {exc}" if not exc.problems else str(exc), file=err)
         return 2
-    except KeyboardInterrupt:
-        print("wathiqa: interrupted; nothing half-written was kept", file=err)
-        return 130
     except BrokenPipeError:  # `wathiqa register show … | head`: the reader has all it wanted
         _quiet_stdout(out)
         return 0
+    except OSError as exc:  # after BrokenPipeError, which is one
+        message = _disk_message(exc)
+        if message is None:
+            report_crash(exc, arguments, err, verbose=verbose)
+            return 1
+        print(message, file=err)
+        return 2
+    except KeyboardInterrupt:
+        print("wathiqa: interrupted; nothing half-written was kept", file=err)
+        return 130
     except Exception as exc:  # the one place an unexpected fault becomes a message and exit 1
         report_crash(exc, arguments, err, verbose=verbose)
         return 1
@@ -134,6 +142,31 @@ def _quiet_stdout(out: TextIO) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def _disk_message(exc: OSError) -> str | None:
+    """A full or read-only disk is the office's to fix, not a crash: what happened and what to do (exit 2). What was
+    being written was built aside, so nothing half-written is left, and a reference taken was given back."""
+    from ..office.db import disk_full
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if disk_full(exc):
+        return (
+            f"wathiqa: القرص ممتلئ{where}: لم يُكتب شيء ناقص ولم يضع شيء. أفرغ مساحة على القرص الذي يحفظ مجلد "
+            f"المخرجات ثم أعد المحاولة.\nwathiqa: the disk is full{where}: {exc.strerror}; nothing half-written was "
+            "kept"
+        )
+    if exc.errno == errno.EROFS:
+        return (
+            f"wathiqa: تعذرت الكتابة{where}: القرص أو المجلد للقراءة فقط، فلم يُكتب شيء. امنح البرنامج صلاحية "
+            f"الكتابة ثم أعد المحاولة.\nwathiqa: read-only file system{where}"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"wathiqa: ليس للبرنامج صلاحية الوصول{where}، فلم يُكتب شيء. اطلب من مسؤول الجهاز منحه الصلاحية ثم أعد "
+            f"المحاولة.\nwathiqa: permission denied{where}"
+        )
+    return None
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

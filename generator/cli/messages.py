@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config.project import Project
-from ..content.text import count_ar
+from ..content.text import count_ar, to_display_digits
 from ..workflow.decide import DecideResult
 from ..workflow.printing import RegisterPrint
 from ..workflow.recover import RecoverResult
@@ -16,6 +16,7 @@ REQUESTS = ("طلب", "طلبان", "طلبات", "طلبًا")
 ROWS = ("صف", "صفان", "صفوف", "صفًا")
 CHANGES = ("تغيير", "تغييران", "تغييرات", "تغييرًا")
 PAGES = ("صفحة", "صفحتان", "صفحات", "صفحةً")
+KEPT = {"accounts": "الحسابات", "drafts": "المسودات", "audit": "قيود سجل العمليات"}
 NOTHING_NEW = "لا توجد قرارات جديدة تحتاج إلى خطابات"
 
 
@@ -62,6 +63,9 @@ def sync_summary(project: Project, result: SyncResult, recovered: RecoverResult 
             f"أُعيد إلى قائمة الانتظار {count_ar(len(recovered.cases_queued), ROWS, digits)} لحالات ليست في سجلاتها، "
             f"و{count_ar(len(recovered.letters_queued), LETTERS, digits)} غير مسجلة في سجل الصادر."
         )
+        if recovered.kept:
+            parts = [f"{KEPT[table]}: {to_display_digits(str(n), digits)}" for table, n in recovered.kept.items()]
+            lines.append("نُقل من قاعدة البيانات التالفة (office.db.damaged) — " + "، ".join(parts) + ".")
     if result.applied:
         lines.append(f"أُضيف إلى السجلات {count_ar(len(result.applied), CHANGES, digits)} كانت تنتظر.")
     if not result.waiting:

@@ -1,4 +1,5 @@
-"""Arabic error pages: 400 (a stale or missing form token), 403, 404, 405, 413 and 500, never a traceback.
+"""Arabic error pages: 400 (a stale or missing form token), 403, 404, 405, 413, 500, and 507/503 for a full or
+read-only disk or an office database that cannot be written, never a traceback.
 
 An unexpected fault is logged with its traceback (``serve`` sends the log to ``OUT/logs/office-app.log``);
 the clerk sees an Arabic page saying nothing was lost and what to do.
@@ -6,11 +7,14 @@ the clerk sees an Arabic page saying nothing was lost and what to do.
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, current_app, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..office.db import OfficeDBError, disk_full
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,31 @@ def _server_error(err: BaseException) -> tuple[str, int]:
     return render_template("error.html", code=500, page="500", reason=None), 500
 
 
+def _disk_error(err: OSError) -> tuple[str, int]:
+    """A full disk (or a read-only one) while writing a case: say so in Arabic, not «unexpected fault»; what was
+    being written was built aside and is not half there, and the number taken is given back."""
+    if disk_full(err):
+        _with_url_adapter()
+        log.error("the disk is full: %s", err)
+        return render_template("error.html", code=507, page="507", reason=None), 507
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        _with_url_adapter()
+        log.error("the output folder cannot be written: %s", err)
+        return render_template("error.html", code=503, page="503", reason=str(err.filename or "")), 503
+    return _server_error(err)
+
+
+def _office_db_error(err: OfficeDBError) -> tuple[str, int]:
+    """The office database failed where no view expected it: its own Arabic explanation (full, read-only …)."""
+    _with_url_adapter()
+    log.error("office database: %s", err)
+    code = 507 if err.cause == "full" else 503
+    return render_template("error.html", code=code, page="db", reason=str(err).split("\n")[0]), code
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(OfficeDBError, _office_db_error)
+    app.register_error_handler(OSError, _disk_error)
     app.register_error_handler(Exception, _server_error)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from typing import Any
 from ..config.project import Project
 from ..errors import OutputError
 from ..office import journal
-from ..office.db import OfficeDB
+from ..office.db import DAMAGED_NAME, OfficeDB
 from .sync import reference_label, register_path
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ __all__ = ["RecoverResult", "recover"]
 class RecoverResult:
     cases_queued: list[str]
     letters_queued: list[str]
+    kept: dict[str, int] = field(default_factory=dict)
+    """Rows of the accounts, drafts and audit trail copied from ``office.db.damaged`` (office.db keep_from)."""
 
 
 def _references_in(project: Project, out_dir: Path, register_id: str) -> set[str]:
@@ -66,6 +68,7 @@ def recover(project: Project, out_dir: Path) -> RecoverResult:
     db = OfficeDB(out_dir)
     if db.path.exists() and not db.exists():
         db.path.unlink()  # an empty file left by a failed creation
+    kept = db.keep_from(out_dir / DAMAGED_NAME)
     in_register: dict[str, set[str]] = {}
 
     def known(register_id: str) -> set[str]:
@@ -96,7 +99,7 @@ def recover(project: Project, out_dir: Path) -> RecoverResult:
                 cases.append(folder.name)
         letters = _queue_letters(conn, project, out_dir, known)
     log.info("recovered %d case rows and %d letters", len(cases), len(letters))
-    return RecoverResult(cases, letters)
+    return RecoverResult(cases, letters, kept)
 
 
 def _queue_letters(conn: Any, project: Project, out_dir: Path, known: Any) -> list[str]:
