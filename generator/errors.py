@@ -63,6 +63,15 @@ class OutputError(InputError):
     """Raised when the output folder cannot be written, or a register is locked or open in Excel."""
 
 
+class PeriodError(UsageError):
+    """Raised when a report period (``--period``, ``--from``/``--to``, the /reports page) cannot be read; the
+    message is the command line's, ``arabic`` the sentence the office app shows the archivist."""
+
+    def __init__(self, message: str, arabic: str) -> None:
+        super().__init__(message)
+        self.arabic = arabic
+
+
 class CaseStateError(InputError):
     """Raised when a case cannot be corrected, voided, given a status or decided in the state it is in (voided,
     already answered, a correction after the decision needing an archivist); the message is Arabic."""

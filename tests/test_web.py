@@ -463,4 +463,28 @@ def test_reports_page_shows_the_office_figures(client: FlaskClient, out: Path) -
     xlsx = client.get("/reports/report.xlsx", query_string={"period": "1448-06"})
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     bad = client.get("/reports", query_string={"period": "1448-13"})
-    assert bad.status_code == 422 and "تعذّر حساب الأرقام" in text(bad)
+    assert bad.status_code == 422 and "الشهر ١٣ غير صحيح: الأشهر من ١ إلى ١٢." in text(bad)
+
+
+@pytest.mark.parametrize(
+    ("query", "arabic"),
+    [
+        ({"period": "الشهر الماضي"}, "غير مفهومة: اكتب شهرًا مثل ١٤٤٨-٠٦"),
+        ({"period": "1600"}, "ليست سنة هجرية (١٣٤٣–١٤٩٩) ولا ميلادية"),
+        ({"from": "1448-06-01"}, "اكتب تاريخي «من» و«إلى» معًا."),
+        ({"period": "1448-06", "from": "1448-06-01", "to": "1448-06-09"}, "اختر الفترة بطريقة واحدة"),
+        ({"from": "1448-06-09", "to": "1448-06-01"}, "تاريخ «إلى» يسبق تاريخ «من»"),
+        ({"from": "أمس", "to": "1448-06-01"}, "غير مقروء: اكتب يومًا/شهرًا/سنة"),
+    ],
+)
+def test_a_report_period_that_cannot_be_read_is_said_in_arabic(
+    client: FlaskClient, out: Path, query: dict[str, str], arabic: str
+) -> None:
+    response = client.get("/reports", query_string=query)
+    assert response.status_code == 422
+    problem = re.search(r'<p class="flash error"[^>]*>(.*?)</p>', text(response), re.S)
+    assert problem and arabic in problem.group(1)
+    assert not re.search(r"[A-Za-z]{3,}", problem.group(1).replace("Q2", ""))  # no English sentence
+    for kind in ("pdf", "xlsx"):  # the downloads go back to the page that says why
+        download = client.get(f"/reports/report.{kind}", query_string=query)
+        assert download.status_code == 302 and download.headers["Location"].startswith("/reports?")

@@ -151,3 +151,13 @@ def test_what_was_typed_survives_the_end_of_the_session(
     page.click("button[value=issue]")
     page.wait_for_url(CASE_URL)
     assert len(cases(out)) == 1 and register_rows(out) == 1
+
+
+def test_a_wrong_report_period_is_said_in_arabic(page: Page, live_server: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = live_server
+    page.goto(f"{base}/reports?period=1448-13")
+    problem = page.locator("p.flash.error")
+    expect(problem).to_have_text("الشهر ١٣ غير صحيح: الأشهر من ١ إلى ١٢.")
+    box = problem.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    page.screenshot(path=str(tmp_path / "report-period-error.png"))

@@ -17,11 +17,13 @@ from ..content.text import (
     Calendar,
     DateError,
     from_hijri,
+    isolate_plain,
     parse_date,
     to_ascii_digits,
+    to_display_digits,
     to_hijri,
 )
-from ..errors import UsageError
+from ..errors import PeriodError
 
 __all__ = ["Period", "PeriodKind", "current_period", "parse_period", "period_between"]
 
@@ -91,37 +93,53 @@ def _year(calendar: Calendar, year: int) -> Period:
     return Period(f"{year:04d}", "year", calendar, start, end, year, 0)
 
 
+# What the office app says when a period cannot be read (the command line keeps its own English words);
+# numbers in them are Arabic-Indic like the sentences around them.
+AR_SHAPE = "الفترة «{}» غير مفهومة: اكتب شهرًا مثل ١٤٤٨-٠٦ أو ربعًا مثل ١٤٤٨-Q2 أو سنة مثل ١٤٤٨."
+AR_YEAR = "السنة {} ليست سنة هجرية (١٣٤٣–١٤٩٩) ولا ميلادية (١٩٢٥–٢٠٧٦)."
+AR_MONTH = "الشهر {} غير صحيح: الأشهر من ١ إلى ١٢."
+AR_DATE = "التاريخ «{}» غير مقروء: اكتب يومًا/شهرًا/سنة مثل ١٤/٠٦/١٤٤٨هـ أو ٢٤/١١/٢٠٢٦م."
+AR_TO_BEFORE_FROM = "تاريخ «إلى» يسبق تاريخ «من»: اجعل بداية الفترة قبل نهايتها."
+AR_BOTH = "اختر الفترة بطريقة واحدة: شهرًا أو ربعًا أو سنة، أو تاريخي «من» و«إلى»."
+AR_PAIR = "اكتب تاريخي «من» و«إلى» معًا."
+
+
 def _calendar_of(year: int) -> Calendar:
     if 1343 <= year <= 1499:
         return "hijri"
     if 1925 <= year <= 2076:
         return "gregorian"
-    raise UsageError(f"year {year} is neither a Hijri year (1343-1499) nor a Gregorian year (1925-2076)")
+    raise PeriodError(
+        f"year {year} is neither a Hijri year (1343-1499) nor a Gregorian year (1925-2076)",
+        AR_YEAR.format(to_display_digits(str(year), "arabic")),
+    )
 
 
 def parse_period(text: str) -> Period:
     """``1448-06``, ``2026-11``, ``1448``, ``2026``, ``1448-Q2`` as a :class:`Period`; else :class:`UsageError`."""
     match = _PERIOD.fullmatch(to_ascii_digits(text.strip()))
     if match is None:
-        raise UsageError(
-            f"--period {text!r}: expected a month (1448-06, 2026-11), a quarter (1448-Q2) or a year (1448, 2026)"
+        raise PeriodError(
+            f"--period {text!r}: expected a month (1448-06, 2026-11), a quarter (1448-Q2) or a year (1448, 2026)",
+            AR_SHAPE.format(isolate_plain(text.strip())),
         )
     year = int(match["y"])
     try:
         calendar = _calendar_of(year)
-    except UsageError as err:
-        raise UsageError(f"--period {text!r}: {err}") from err
+    except PeriodError as err:
+        raise PeriodError(f"--period {text!r}: {err}", err.arabic) from err
     try:
         if match["q"]:
             return _quarter(calendar, year, int(match["q"][1]))
         if match["m"]:
             month = int(match["m"])
             if not 1 <= month <= 12:
-                raise UsageError(f"--period {text!r}: month {month} is not 1-12")
+                arabic = AR_MONTH.format(to_display_digits(str(month), "arabic"))
+                raise PeriodError(f"--period {text!r}: month {month} is not 1-12", arabic)
             return _month(calendar, year, month)
         return _year(calendar, year)
     except DateError as err:
-        raise UsageError(f"--period {text!r}: {err}") from err
+        raise PeriodError(f"--period {text!r}: {err}", AR_SHAPE.format(isolate_plain(text.strip()))) from err
 
 
 def period_between(start: date | str, end: date | str, calendar: Calendar) -> Period:
@@ -129,7 +147,7 @@ def period_between(start: date | str, end: date | str, calendar: Calendar) -> Pe
     first = _as_date(start, "--from", calendar)
     last = _as_date(end, "--to", calendar)
     if last < first:
-        raise UsageError(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+        raise PeriodError(f"--to {last.isoformat()} is before --from {first.isoformat()}", AR_TO_BEFORE_FROM)
     return Period(f"{first.isoformat()}_{last.isoformat()}", "span", calendar, first, last)
 
 
@@ -139,7 +157,7 @@ def _as_date(value: date | str, option: str, calendar: Calendar) -> date:
     try:
         return parse_date(value, calendar)
     except DateError as err:
-        raise UsageError(f"{option} {value!r}: {err}") from err
+        raise PeriodError(f"{option} {value!r}: {err}", AR_DATE.format(isolate_plain(value.strip()))) from err
 
 
 def current_period(today: date, calendar: Calendar) -> Period:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from ..config.project import Project
 from ..content.text import today as default_today
-from ..errors import OutputError, UsageError
+from ..errors import OutputError, PeriodError
 from ..registers import RegisterError, Row, read_register
 from ..workflow.folders import ensure_writable_dir, staged_dir
 from .compute import REGISTERS, PendingRow, Report, compute_report, wanted_labels
-from .periods import Period, current_period, parse_period, period_between
+from .periods import AR_BOTH, AR_PAIR, Period, current_period, parse_period, period_between
 from .view import ReportView, build_report_view
 from .wording import Wording, load_wording
 
@@ -147,9 +147,9 @@ def choose_period(
 ) -> Period:
     """The period the command line names: ``--period``, or ``--from`` and ``--to``, or this month."""
     if period is not None and (start is not None or end is not None):
-        raise UsageError("give either --period or --from/--to, not both")
+        raise PeriodError("give either --period or --from/--to, not both", AR_BOTH)
     if (start is None) != (end is None):
-        raise UsageError("--from and --to go together")
+        raise PeriodError("--from and --to go together", AR_PAIR)
     calendar = project.policy.settings.calendar
     if period is not None:
         return parse_period(period)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request
 from werkzeug.wrappers import Response
 
-from ...errors import InputError
+from ...errors import InputError, PeriodError
 from .. import messages
 from ..security import role_required
 from ..state import office
@@ -43,6 +43,8 @@ def index() -> tuple[str, int]:
     args = _period_args()
     try:
         _, view, wording = _figures()
+    except PeriodError as err:  # the period typed cannot be read: said in Arabic, beside the period's fields
+        return render_template("reports.html", body=None, problem=err.arabic, args=args, query=""), 422
     except InputError as err:
         found = [p.message for p in err.problems] or [str(err)]
         problem = messages.REPORT_FAILED.format(messages.JOINED.join(found))
@@ -58,6 +60,13 @@ def stylesheet() -> Response:
     return send_entry(office().project.templates_dir / "css", "report.css", allowed=frozenset({".css"}))
 
 
+def _back_to_page() -> Response:
+    from flask import redirect, url_for
+
+    named = [(k, request.args.get(k, "")[:20]) for k in ("period", "from", "to")]
+    return redirect(url_for("reports.index") + "?" + urlencode([(k, v) for k, v in named if v]))
+
+
 def _download(data: bytes, mimetype: str, name: str) -> Response:
     response = Response(data, mimetype=mimetype)
     disposition = "inline" if name.endswith(".pdf") else "attachment"
@@ -70,7 +79,10 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 def pdf() -> Response:
     from ...reports.html import report_pdf
 
-    _, view, wording = _figures()
+    try:
+        _, view, wording = _figures()
+    except InputError:  # the page says why, in Arabic
+        return _back_to_page()
     return _download(
         report_pdf(office().project, view, wording.report), "application/pdf", f"report-{view.period.key}.pdf"
     )
@@ -81,7 +93,10 @@ def pdf() -> Response:
 def xlsx() -> Response:
     from ...reports.xlsx import report_xlsx
 
-    report, view, wording = _figures()
+    try:
+        report, view, wording = _figures()
+    except InputError:
+        return _back_to_page()
     data = report_xlsx(view, wording.report, office().project.policy.settings.calendar, report.today)
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(data, mimetype, f"report-{view.period.key}.xlsx")
