@@ -399,7 +399,9 @@ def test_policy_check_page_shows_the_files_as_they_are_now(tmp_path: Path) -> No
     policy = copy_project(tmp_path / "project")
     app = create_app(load_project(policy), WebSettings(out_dir=tmp_path / "out", secret_key=b"k" * 48))
     client = app.test_client()
-    assert "السياسة وكل النماذج صالحة" in text(client.get("/check"))
+    checked = text(client.get("/check"))
+    assert "السياسة وكل النماذج صالحة" in checked
+    assert "بين قوسين لم تُستبدل بعد بنص الجمعية" in checked and "[اسم الجمعية]" in checked
     edit(policy.parent.parent / "forms" / "application.yml", "type: national_id", "type: nationalid")
     page = text(client.get("/check"))
     assert "في ملفات السياسة 1 مشكلة" in page

@@ -161,3 +161,13 @@ def test_a_wrong_report_period_is_said_in_arabic(page: Page, live_server: tuple[
     box = problem.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280
     page.screenshot(path=str(tmp_path / "report-period-error.png"))
+
+
+def test_the_check_page_warns_about_placeholders(page: Page, live_server: tuple[str, Path], tmp_path: Path) -> None:
+    base, _ = live_server
+    page.goto(f"{base}/check")
+    warning = page.locator(".placeholders")
+    expect(warning).to_contain_text("بين قوسين لم تُستبدل بعد")
+    expect(warning.locator("li").first).to_contain_text("[اسم الجمعية]")
+    expect(warning.locator("li").first).to_contain_text(":11:9")
+    page.screenshot(path=str(tmp_path / "check.png"))

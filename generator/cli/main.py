@@ -179,6 +179,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..render.rehearse import rehearse_once
 
         rehearse_once(project)  # every document blank and filled with its examples, in memory
+        from ..config.placeholders import find_placeholders
+
+        for placeholder in find_placeholders(project):  # valid, but not the association's own words yet
+            print(f"warning: {placeholder.where}", file=err)
         print(
             f"{args.policy}: valid — {len(project.documents)} documents, {len(project.registers)} registers",
             file=out,

@@ -123,14 +123,24 @@ def check() -> tuple[str, int]:
     from ...errors import InputError
 
     project = office().project
+    from ...config.placeholders import find_placeholders
+
     problems: list[str] = []
+    placeholders: list[Any] = []
     summary = ""
     try:
         fresh = load_project(project.policy_path)
         summary = f"{len(fresh.documents)} / {len(fresh.registers)}"
+        placeholders = find_placeholders(fresh)
     except InputError as err:
         problems = [str(p) for p in err.problems] or [str(err)]
-    page = render_template("check.html", policy_path=str(project.policy_path), problems=problems, summary=summary)
+    page = render_template(
+        "check.html",
+        policy_path=str(project.policy_path),
+        problems=problems,
+        summary=summary,
+        placeholders=placeholders,
+    )
     return page, 200
 
 
