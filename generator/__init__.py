@@ -219,11 +219,17 @@ def record_decision(
     values: Mapping[str, Any] | None = None,
     *,
     register_id: str = "requests",
+    early_reason: str = "",
+    today: date | None = None,
 ) -> DecisionRecorded:
-    """Write an archivist's decision (an option id, with e.g. the reason of an apology) into the request's row."""
+    """Write an archivist's decision (an option id, with e.g. the reason of an apology) into the request's row,
+    dated ``today``. Before the request's earliest reply date it needs ``early_reason`` (recorded in the row), or
+    is refused when the policy says ``early_decisions: refuse``: :class:`CaseStateError`."""
     from .workflow.decisions import record_decision as record
 
-    return record(project, out_dir, register_id, reference, decision, values)
+    return record(
+        project, out_dir, register_id, reference, decision, values, early_reason=early_reason, today=today
+    )
 
 
 def record_and_decide(
@@ -235,12 +241,18 @@ def record_and_decide(
     *,
     register_id: str = "requests",
     renderers: CaseRenderers | None = None,
+    early_reason: str = "",
+    today: date | None = None,
 ) -> DecisionAnswered:
     """Record a decision and write its letter at once, in turn with every other decision being recorded or answered:
-    a request already answered raises :class:`generator.errors.AlreadyAnsweredError` and gets no second letter."""
+    a request already answered raises :class:`generator.errors.AlreadyAnsweredError` and gets no second letter.
+    Before the earliest reply date, ``early_reason`` as for :func:`record_decision`."""
     from .workflow.decisions import record_and_decide as run
 
-    return run(project, out_dir, register_id, reference, decision, values, renderers=renderers)
+    return run(
+        project, out_dir, register_id, reference, decision, values, renderers=renderers, early_reason=early_reason,
+        today=today,
+    )  # fmt: skip
 
 
 def decide(

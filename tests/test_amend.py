@@ -99,7 +99,7 @@ def test_a_void_marks_the_row_and_the_number_is_never_given_again(issued: tuple[
     again = api.issue(PROJECT, "application", example_values(), out, today=DAY)
     assert again.reference != reference and again.reference > reference
     with pytest.raises(api.CaseStateError, match="ملغاة"):
-        api.record_decision(PROJECT, out, reference, "accepted")
+        api.record_decision(PROJECT, out, reference, "accepted", early_reason="اكتملت الدراسة")
     with pytest.raises(api.CaseStateError, match="ملغاة"):
         api.correct_case(PROJECT, out, reference, example_values(applicant_name=FIXED), by="clerk1")
     assert api.decide(PROJECT, out).letters == []
@@ -122,7 +122,7 @@ def test_a_void_row_typed_as_decided_in_excel_gets_no_letter(issued: tuple[Path,
 
 def test_after_the_letter_a_correction_needs_an_archivist(issued: tuple[Path, str]) -> None:
     out, reference = issued
-    api.record_decision(PROJECT, out, reference, "accepted")
+    api.record_decision(PROJECT, out, reference, "accepted", early_reason="اكتملت الدراسة")
     assert len(api.decide(PROJECT, out).letters) == 1
     with pytest.raises(api.CaseStateError, match="أمين الأرشيف أو المدير"):
         api.correct_case(PROJECT, out, reference, example_values(applicant_name=FIXED), by="clerk1")

@@ -124,3 +124,67 @@ def test_anyone_finds_a_case_by_a_misspelt_name(page: Page, office: tuple[str, P
     expect(page.locator("table.cases tbody tr")).to_have_count(1)
     page.locator("table.cases a", has_text=other).click()
     page.wait_for_url(re.compile(rf"/cases/{other}$"))
+
+
+def test_the_reply_rule_on_the_decisions_page(page: Page, office: tuple[str, Path], tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from generator.content.text import today
+
+    base, out = office
+    api.build_kit(PROJECT, out, only=list(PROJECT.registers))
+    fresh = issue_case(out, applicant_name="نورة سعد العتيبي")
+    late = api.issue(
+        PROJECT, "application", example_values(applicant_name="مصطفى إبراهيم الزهراني"), out,
+        today=today() - timedelta(days=20),
+    ).reference  # fmt: skip
+
+    page.goto(f"{base}/")
+    expect(page.locator("section.overdue")).to_contain_text(late)  # due: on the home page too
+    expect(page.locator("section.overdue")).not_to_contain_text(fresh)
+    page.goto(f"{base}/decisions")
+    cards = page.locator("form.decision")
+    expect(cards).to_have_count(2)
+    expect(cards.first).to_contain_text(late)  # the overdue request first
+    expect(cards.first.locator("dd.waited")).to_have_text("٢٠")
+    expect(cards.first).to_contain_text("حان موعد الرد")
+    card = page.locator("form.decision", has_text=fresh)
+    expect(card).to_contain_text("أقرب موعد للرد")
+    expect(card.locator("dd.waited")).to_have_text("٠")
+    expect(card).to_contain_text("يبقى على أقرب موعد للرد ١٤ يومًا")
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-decisions.png"), full_page=True)
+
+    card.locator("input[name=decision][value=accepted]").check()
+    card.locator("textarea[name=early_reason]").evaluate("e => e.removeAttribute('required')")
+    card.locator("button[type=submit]").click()  # no reason: asked for one, nothing recorded
+    expect(page.locator("form.decision", has_text=fresh).locator("p.error")).to_contain_text("اكتب سبب اتخاذ القرار")
+    rows = {r.values["reference"]: r.values for r in api.read_register(PROJECT, "requests", out).rows}
+    assert rows[fresh].get("decision") is None
+
+    card = page.locator("form.decision", has_text=fresh)
+    card.locator("input[name=decision][value=accepted]").check()
+    card.locator("textarea[name=early_reason]").fill("اكتمل ملف الطلب واعتمدته اللجنة في اجتماعها")
+    card.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/decisions\?batch=decisions-\d{8}-\d+$"))
+    expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
+    page.reload()
+    page.go_back()
+    page.go_forward()
+    expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
+    assert len(list((out / "batches").iterdir())) == 1  # reload and Back wrote nothing again
+    outgoing = api.read_register(PROJECT, "outgoing", out).rows
+    assert len(outgoing) == 1
+
+    late_card = page.locator("form.decision", has_text=late)
+    expect(late_card.locator("textarea[name=early_reason]")).to_have_count(0)  # on time: no reason asked
+    late_card.locator("input[name=decision][value=accepted]").check()
+    late_card.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/decisions\?batch="))
+    assert len(api.read_register(PROJECT, "outgoing", out).rows) == 2
+
+    page.goto(f"{base}/reports")
+    early = page.locator("#table-requests_early")
+    expect(early).to_contain_text(fresh)
+    expect(early).to_contain_text("اكتمل ملف الطلب واعتمدته اللجنة")
+    expect(early).not_to_contain_text(late)
+    expect(page.locator("div.report")).to_contain_text("قرارات قبل المدة")

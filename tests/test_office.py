@@ -586,7 +586,9 @@ def test_a_decision_waiting_for_an_open_register_shows_as_decided_everywhere(
     api.build_kit(PROJECT, out, only=list(PROJECT.registers))
     first, second = issue(record, out), issue(record, out)
     owner = open_in_excel(out / "registers" / "requests.xlsx")
-    recorded = api.record_decision(PROJECT, out, first.reference, "accepted")
+    recorded = api.record_decision(  # dated: the decision counts as of the day it was taken
+        PROJECT, out, first.reference, "accepted", early_reason="اكتملت الدراسة مبكرًا", today=TODAY
+    )
     assert recorded.pending
     table = api.read_register(PROJECT, "requests", out)
     rows = {r.values["reference"]: r for r in table.rows}

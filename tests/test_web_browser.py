@@ -207,6 +207,7 @@ def test_archivist_decides_prints_the_letter_and_reads_the_figures(
     expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(1)")
     card = page.locator("form.decision", has_text=reference)
     card.locator("input[name=decision][value=accepted]").check()
+    card.locator("textarea[name=early_reason]").fill("اكتملت دراسة الطلب قبل المدة")  # decided the day of issue
     card.locator("button[type=submit]").click()
     expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
     expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(0)")
@@ -241,6 +242,7 @@ def test_a_double_click_on_accept_writes_one_letter(
     page.goto(f"{base}/decisions")
     box = page.locator("form.decision", has_text=reference).locator("input[name=decision][value=accepted]")
     box.check()
+    page.locator("form.decision", has_text=reference).locator("textarea[name=early_reason]").fill("اكتمل الملف")
     button = page.locator("form.decision", has_text=reference).locator("button[type=submit]").bounding_box()
     assert button
     x, y = button["x"] + button["width"] / 2, button["y"] + button["height"] / 2

@@ -46,7 +46,7 @@ def test_a_clerk_corrects_before_the_decision_and_is_refused_after_it(out: Path)
     assert response.status_code == 302 and response.headers["Location"] == f"/cases/{reference}"
     assert "v1" in text(clerk.get(f"/cases/{reference}"))
 
-    api.record_decision(PROJECT, out, reference, "accepted")
+    api.record_decision(PROJECT, out, reference, "accepted", early_reason="اكتملت الدراسة")
     api.decide(PROJECT, out)
     page = text(clerk.get(f"/cases/{reference}"))
     assert "تصحيح بيانات الحالة</a>" not in page and "لأمين الأرشيف أو المدير" in page

@@ -190,14 +190,17 @@ def test_decision_is_recorded_and_its_letter_written(client: FlaskClient, out: P
     assert reference in page and "بانتظار القرار (1)" in page
     token = csrf(client)
     response = client.post(f"/decisions/requests/{reference}", data={"csrf_token": token, "decision": "rejected"})
-    assert response.status_code == 422  # an apology needs its reason
-    assert "لم يُسجَّل شيء" in text(response)
-    response = client.post(
-        f"/decisions/requests/{reference}",
-        data={"csrf_token": token, "decision": "rejected", "reason": "site_unsuitable", "details": "الموقع ضيق"},
-    )
-    assert response.status_code == 200, text(response)[:3000]
-    page = text(response)
+    assert response.status_code == 302  # an apology needs its reason: said on the page the browser goes back to
+    assert "لم يُسجَّل شيء" in text(client.get("/decisions"))
+    decided = {"csrf_token": token, "decision": "rejected", "reason": "site_unsuitable", "details": "الموقع ضيق"}
+    response = client.post(f"/decisions/requests/{reference}", data=decided)
+    assert response.status_code == 302  # the day of issue is before the earliest reply date: a reason is asked
+    page = text(client.get("/decisions"))
+    assert "اكتب سبب اتخاذ القرار قبل المدة" in page and 'value="site_unsuitable" selected' in page
+    response = client.post(f"/decisions/requests/{reference}", data={**decided, "early_reason": "الموقع غير صالح"})
+    assert response.status_code == 302, text(response)[:3000]  # POST-redirect-GET
+    assert response.headers["Location"].startswith("/decisions?batch=decisions-")
+    page = text(client.get(response.headers["Location"]))
     assert "خطاب اعتذار عن طلب" in page
     letter = re.search(r'href="(/(?:batches|cases)/[^"]+\.pdf)"', page)
     assert letter, page
@@ -222,7 +225,8 @@ def test_two_archivists_deciding_one_request_get_one_letter(
     def accept(client: FlaskClient, token: str) -> None:
         try:
             responses.append(client.post(f"/decisions/requests/{reference}",
-                                         data={"csrf_token": token, "decision": "accepted"}))  # fmt: skip
+                                         data={"csrf_token": token, "decision": "accepted",
+                                               "early_reason": "اكتمل الملف"}))  # fmt: skip
         finally:
             turns.done()
 
@@ -231,9 +235,9 @@ def test_two_archivists_deciding_one_request_get_one_letter(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(r.status_code for r in responses) == [200, 409]
+    assert sorted(r.status_code for r in responses) == [302, 409]  # the letter written: redirected to it
     written, refused = sorted(responses, key=lambda r: r.status_code)
-    assert PROJECT.documents["decision-accept"].title in text(written)
+    assert PROJECT.documents["decision-accept"].title in text(clients[0].get(written.headers["Location"]))
     letters = [r.values["reference"] for r in read_register(PROJECT, "outgoing", out).rows]
     assert len(letters) == 1 and len(list(out.glob("batches/decisions-*/docx/*.docx"))) == 1
     page = text(refused)

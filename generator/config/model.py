@@ -162,6 +162,11 @@ class Step(_Strict):
 class ServiceStandard(_Strict):
     reply_min_days: int = Field(ge=1, le=365, description="A decision is answered no sooner than this many days")
     statement: Text = Field(description="The standard as the policy words it")
+    early_decisions: Literal["reason", "refuse"] = Field(
+        "reason",
+        description="A decision before the reply period is over: allowed with a recorded reason (reason), or "
+        "refused (refuse) when the policy forbids an earlier reply",
+    )
 
 
 class Signatory(_Strict):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .accounts import now_utc
 from .db import OfficeDB
 
-__all__ = ["ACTIONS", "AuditEntry", "audit_entries", "command_line_actor", "record_event"]
+__all__ = ["ACTIONS", "AuditEntry", "audit_entries", "command_line_actor", "entries_about", "record_event"]
 
 ACTIONS = (
     "login",
@@ -73,4 +73,13 @@ def audit_entries(db: OfficeDB, *, limit: int = 200, before: int | None = None) 
         params = (before,)
     with db.read() as conn:
         rows = conn.execute(query + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
+    return [AuditEntry(*row) for row in rows]
+
+
+def entries_about(db: OfficeDB, target: str) -> list[AuditEntry]:
+    """Every entry about one thing (a case's reference), oldest first: the case page's story."""
+    with db.read() as conn:
+        rows = conn.execute(
+            "SELECT id, at, actor, action, target, details FROM audit WHERE target = ? ORDER BY id", (target,)
+        ).fetchall()
     return [AuditEntry(*row) for row in rows]

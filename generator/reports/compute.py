@@ -20,10 +20,12 @@ from typing import Any
 
 from ..config.project import Project, RegisterColumn
 from ..content.records import is_empty
+from ..content.text import add_days
 from ..registers import CellValue, Row
 from ..registers.rows import check_row
 from .figures import (
     ContactFigures,
+    EarlyDecision,
     Figures,
     OutgoingFigures,
     RatingStats,
@@ -87,6 +89,8 @@ REGISTERS: dict[str, _Use] = {
             "decision_date",
             "answered_on",
             "applicant_name",
+            "earliest_reply",
+            "early_reason",
         ),
     ),
     "contacts": _Use(
@@ -298,7 +302,26 @@ def _requests(project: Project, rows: list[Entry], period: Period, as_of: date) 
         reply_days=tuple(reply_days),
         awaiting_by_age=bands,
         oldest=tuple(waits[:OLDEST_SHOWN]),
+        early=_early_decisions(project, mine, as_of),
     )
+
+
+def _early_decisions(project: Project, mine: list[Entry], as_of: date) -> tuple[EarlyDecision, ...]:
+    """The period's requests decided before their earliest reply date (the row's, else receipt plus the
+    policy's days), each with the reason recorded — or none, for a decision typed into the register by hand."""
+    days = project.policy.service_standard.reply_min_days
+    early: list[EarlyDecision] = []
+    for e in mine:
+        decided = e.record.get("decision_date") or e.record.get("answered_on")
+        if not _decided(e, as_of) or not isinstance(decided, date):
+            continue
+        earliest = e.record.get("earliest_reply")
+        earliest = earliest if isinstance(earliest, date) else add_days(e.day, days)
+        if decided < earliest:
+            reference, name = str(e.record.get("reference", "")), str(e.record.get("applicant_name", ""))
+            reason = str(e.record.get("early_reason") or "")
+            early.append(EarlyDecision(reference, name, decided, earliest, reason, e.pending))
+    return tuple(sorted(early, key=lambda x: (x.decided_on, x.reference)))
 
 
 def _decided(entry: Entry, as_of: date) -> bool:

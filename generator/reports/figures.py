@@ -52,6 +52,18 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class EarlyDecision:
+    """A request decided before its earliest reply date, and the reason recorded for it ('' when none was)."""
+
+    reference: str
+    name: str
+    decided_on: date
+    earliest: date
+    reason: str
+    pending: bool
+
+
+@dataclass(frozen=True)
 class RatingStats:
     """Answers on the rating scale: how many, their mean, how many of each score, the share satisfied."""
 
@@ -83,6 +95,8 @@ class RequestFigures:
     awaiting_by_age: tuple[int, ...]
     """The whole backlog at the end of the period (whenever received), per :data:`AGE_BANDS`."""
     oldest: tuple[Waiting, ...]
+    early: tuple[EarlyDecision, ...] = ()
+    """The period's requests decided before their earliest reply date, with the reasons recorded."""
 
     @property
     def replied(self) -> int:

@@ -16,6 +16,7 @@ from ..config.project import Project
 from ..content.text import Calendar, DigitStyle, format_gregorian, format_hijri, hijri_month_name, to_display_digits
 from ..content.wording import Isolated, Mixed
 from .compute import AGE_BANDS, UNSTATED, RatingStats, Report
+from .figures import EarlyDecision
 from .periods import Period
 from .wording import ReportWording
 
@@ -278,9 +279,11 @@ class _Builder:
                             w.after_standard.format(days=shown_days),
                             (c.replied - c.replies_before(days), p.replied - p.replies_before(days)),
                         ),
+                        Line(w.early_decisions, (len(c.early), len(p.early)), kind="count"),
                     ),
                     self.words.figure,
                 ),
+                self._early_decisions(c.early),
                 Table(
                     "requests_backlog",
                     w.backlog,
@@ -301,6 +304,27 @@ class _Builder:
                     note="" if oldest else w.none_waiting,
                 ),
             ),
+        )
+
+    def _early_decisions(self, early: tuple[EarlyDecision, ...]) -> Table:
+        """Every decision taken before the earliest reply date, with its reason: the honest side of the count."""
+        w = self.words.requests
+        lines = tuple(
+            Line(
+                f"{x.reference}{' *' if x.pending else ''}",
+                (x.name, x.decided_on, x.earliest, x.reason or w.no_reason),
+                x.pending,
+            )
+            for x in early
+        )
+        return Table(
+            "requests_early",
+            w.early_list,
+            (w.name, w.decided_on, w.earliest_reply, w.early_reason),
+            ("text", "date", "date", "text"),
+            lines,
+            w.reference,
+            note="" if lines else w.none_early,
         )
 
     def contacts(self) -> Section:

@@ -60,6 +60,13 @@ class RequestWords(_Strict):
     received_on: Text
     days_waiting: Text
     none_waiting: Text
+    early_decisions: Text = Field(description="The count of decisions taken before the earliest reply date")
+    early_list: Text = Field(description="Title of the list of early decisions and their reasons")
+    decided_on: Text
+    earliest_reply: Text
+    early_reason: Text
+    no_reason: Text = Field(description="An early decision with no reason recorded (typed into the register)")
+    none_early: Text
 
 
 class ContactWords(_Strict):

@@ -75,3 +75,10 @@ STATUS_SET_PENDING: Final = "سُجّلت حالة الطلب وتنتظر ال�
 HISTORY_CORRECTED: Final = "تصحيح البيانات: النسخة {} (حُفظت السابقة في v{})"
 HISTORY_VOIDED: Final = "إلغاء الحالة"
 HISTORY_STATUS: Final = "حالة الطلب: {}"
+
+EARLY_AUDIT: Final = "قبل أقرب موعد للرد: {}"
+LETTERS_MARKED: Final = "عُلّم {} من الطلبات بأنه تم الرد عليها بخطاب صدر من قبل."
+LETTERS_IN_PROGRESS: Final = "{} من الردود مسجلة وتنتظر السجل."
+NO_NEW_LETTER: Final = "لم يُكتب خطاب جديد."
+DAYS: Final = ("يوم", "يومان", "أيام", "يومًا")
+"""A number of days, in the agreement of Arabic grammar (content.text.count_ar)."""

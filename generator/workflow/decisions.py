@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..config.project import Project
 from ..content.records import check_record
+from ..content.text import format_dual
+from ..content.text import today as current_day
 from ..errors import AlreadyAnsweredError, CaseStateError, DataError, InputError, Problem, UsageError
 from ..office import journal
 from ..office.db import OfficeDB
@@ -23,6 +26,7 @@ from .decide import ANSWER, DecideResult, _answerings, _letter_input, answering_
 from .issue import CaseRenderers
 from .lookup import read_register_table
 from .sync import apply_pending
+from .timing import EARLY_REASON, check_early_decision, reply_timing
 
 __all__ = ["DECISION", "DecisionAnswered", "DecisionRecorded", "answer_letter", "record_and_decide", "record_decision"]
 
@@ -35,6 +39,8 @@ class DecisionRecorded:
     decision: str
     pending: bool
     waiting_reason: str = ""
+    early: bool = False
+    """Decided before the request's earliest reply date (with the reason recorded in the row)."""
 
 
 def record_decision(
@@ -44,13 +50,18 @@ def record_decision(
     reference: str,
     decision: str,
     values: Mapping[str, Any] | None = None,
+    *,
+    early_reason: str = "",
+    today: date | None = None,
 ) -> DecisionRecorded:
     """Record ``decision`` (an option id of the decision column) for the row ``reference``, with ``values``
-    (other columns by id, e.g. the reason of an apology). DataError, in Arabic, if the letter could not be
-    written from what the row would then hold, and :class:`AlreadyAnsweredError` if the request has its letter
-    already; nothing is written in either case."""
+    (other columns by id, e.g. the reason of an apology), dated ``today``. DataError, in Arabic, if the letter
+    could not be written from what the row would then hold, :class:`AlreadyAnsweredError` if the request has its
+    letter already, :class:`CaseStateError` if it is voided or decided before its earliest reply date without
+    ``early_reason`` (or at all, when the policy refuses early decisions: :mod:`.timing`); nothing is written in
+    those cases."""
     with answering_lock(out_dir):  # no letter can be written between the check below and the journal entry
-        return _record_decision(project, out_dir, register_id, reference, decision, values)
+        return _record_decision(project, out_dir, register_id, reference, decision, values, early_reason, today)
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,13 @@ def record_and_decide(
     values: Mapping[str, Any] | None = None,
     *,
     renderers: CaseRenderers | None = None,
+    early_reason: str = "",
+    today: date | None = None,
 ) -> DecisionAnswered:
     """Record a decision and write its letter in one turn of :func:`answering_lock`: of two archivists (or two
     clicks) deciding one request, the second finds it answered (:class:`AlreadyAnsweredError`)."""
     with answering_lock(out_dir):
-        recorded = _record_decision(project, out_dir, register_id, reference, decision, values)
+        recorded = _record_decision(project, out_dir, register_id, reference, decision, values, early_reason, today)
         try:
             return DecisionAnswered(recorded, decide(project, out_dir, renderers=renderers))
         except InputError as err:
@@ -115,6 +128,8 @@ def _record_decision(
     reference: str,
     decision: str,
     values: Mapping[str, Any] | None,
+    early_reason: str = "",
+    today: date | None = None,
 ) -> DecisionRecorded:
     from ..registers.rows import cells_for
 
@@ -134,6 +149,8 @@ def _record_decision(
     if letter is not None:
         raise AlreadyAnsweredError(reference, letter)
     update: dict[str, Any] = {k: v for k, v in (values or {}).items()}
+    dated = _dated(project, register_id, row.values, early_reason, today or current_day())
+    update.update(dated)
     update[answering.decision_column] = decision
     merged = {**row.values, **update}
     _, issues = check_record(document, project.policy, _letter_input(document, merged))
@@ -149,4 +166,22 @@ def _record_decision(
         journal.add(conn, register_id, "update", reference + DECISION, cells, target=reference, state="ready")
     sync = apply_pending(project, out_dir, registers=[register_id], db=db)
     waiting = next((w.reason for w in sync.waiting if w.key in (reference + DECISION, reference)), "")
-    return DecisionRecorded(reference, decision, bool(waiting), waiting)
+    return DecisionRecorded(reference, decision, bool(waiting), waiting, EARLY_REASON in dated)
+
+
+def _dated(
+    project: Project, register_id: str, row: Mapping[str, Any], early_reason: str, today: date
+) -> dict[str, Any]:
+    """The decision's day and, when it comes before the earliest reply date, the reason given (the rule of
+    :mod:`.timing`), for the register's columns that exist."""
+    columns = {c.id for c in project.register_columns(register_id)}
+    timing = reply_timing(project, register_id, row, today)
+    settings = project.policy.settings
+    shown = format_dual(timing.earliest, settings.calendar, settings.digits) if timing.earliest else ""
+    reason = check_early_decision(project, timing, early_reason, shown)
+    out: dict[str, Any] = {}
+    if "decision_date" in columns:
+        out["decision_date"] = today
+    if reason and EARLY_REASON in columns:
+        out[EARLY_REASON] = reason
+    return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ...config.model import Register
@@ -16,7 +16,7 @@ from .. import messages
 from ..fields import display_value
 from ..security import role_required
 from ..state import office
-from .common import audit, link_for
+from .common import audit, entry_of, link_for
 
 bp = Blueprint("decisions", __name__)
 
@@ -93,11 +93,55 @@ def _cells(entry: DecisionRegister, row: Any) -> list[str]:
 @bp.get("/decisions")
 @role_required("archivist")
 def index() -> tuple[str, int]:
-    return _page()
+    refused = session.pop(_REFUSED, None)
+    if isinstance(refused, dict):
+        return _page(problem=str(refused.get("problem", "")), problem_reference=str(refused.get("reference", "")),
+                     kept=refused)  # fmt: skip
+    return _page(_batch_shown(request.args.get("batch", "")))
+
+
+_REFUSED = "decision_refused"
+"""Session key: the decision the archivist sent and why it was not recorded, shown once by the next GET."""
+
+
+def _refused(reference: str, problem: str) -> Response:
+    """Nothing was recorded: back to the page (a GET), the message beside the request and what was chosen kept."""
+    kept = {k: request.form.get(k, "") for k in ("decision", "reason", "details", "early_reason")}
+    session[_REFUSED] = {"reference": reference, "problem": problem, **kept}
+    return redirect(url_for("decisions.index") + f"#d-{reference}")
+
+
+def _batch_shown(name: str) -> Any:
+    """The letters of a decisions batch, read back from its folder: what a POST wrote, shown by the GET it
+    redirected to (POST-redirect-GET: reloading or going Back never records or writes anything again)."""
+    import json
+
+    from ...workflow.decide import LETTERS_FILE, DecideResult, LetterWritten
+
+    if not name:
+        return None
+    out_dir = office().out_dir
+    folder = entry_of(out_dir / "batches", name, want_dir=True)
+    try:
+        manifest = json.loads(entry_of(folder, LETTERS_FILE).read_text(encoding="utf-8"))
+    except ValueError:
+        abort(404)
+    result = DecideResult(folders=[folder])
+    for item in manifest:
+        letter, request_reference, doc_id = str(item["letter"]), str(item["request"]), str(item["document"])
+        name = f"{letter}-{doc_id}"
+        files = [folder / "docx" / f"{name}.docx", out_dir / "cases" / request_reference / f"{name}.pdf"]
+        result.letters.append(LetterWritten(request_reference, letter, doc_id, [f for f in files if f.is_file()]))
+    return result
 
 
 def _page(
-    result: Any = None, problem: str | None = None, status: int = 200, answered: AlreadyAnsweredError | None = None
+    result: Any = None,
+    problem: str | None = None,
+    status: int = 200,
+    problem_reference: str = "",
+    kept: dict[str, Any] | None = None,
+    answered: AlreadyAnsweredError | None = None,
 ) -> tuple[str, int]:
     policy = office().project.policy
     sections = []
@@ -106,7 +150,7 @@ def _page(
         sections.append(
             {
                 "entry": entry,
-                "awaiting": [(row, _cells(entry, row)) for row in awaiting],
+                "awaiting": [(row, _cells(entry, row), *_timing_shown(t)) for row, t in due_first(entry, awaiting)],
                 "unanswered": [(row, _cells(entry, row)) for row in unanswered],
                 "decisions": [(i.id, i.label) for i in policy.lists[entry.decision.list or ""].items],
                 "reasons": [(i.id, i.label) for i in policy.lists[entry.reason.list or ""].items]
@@ -127,6 +171,9 @@ def _page(
         letters=letters,
         problem=problem,
         answered=answered,
+        problem_reference=problem_reference,
+        kept=kept or {},
+        early_refused=policy.service_standard.early_decisions == "refuse",
         print_link=_print_link(result),
     )
     return page, status
@@ -161,7 +208,7 @@ def record(register_id: str, reference: str) -> Any:
         abort(404)
     decision = request.form.get("decision", "")
     if not decision:
-        return _page(problem=messages.CHOOSE_DECISION, status=422)
+        return _refused(reference, messages.CHOOSE_DECISION)
     values: dict[str, Any] = {}
     reason = request.form.get("reason", "").strip()
     details = request.form.get("details", "").strip()
@@ -169,31 +216,94 @@ def record(register_id: str, reference: str) -> Any:
         values[entry.reason.id] = reason
     if entry.details is not None and details:
         values[entry.details.id] = details
+    early_reason = request.form.get("early_reason", "").strip()
     try:
-        answered = record_and_decide(state.project, state.out_dir, reference, decision, values,
-                                     register_id=register_id, renderers=state.issuer.renderers())  # fmt: skip
+        answered = record_and_decide(
+            state.project, state.out_dir, reference, decision, values, register_id=register_id,
+            renderers=state.issuer.renderers(), early_reason=early_reason,
+        )  # fmt: skip
     except AlreadyAnsweredError as err:  # a second click, or a colleague who answered it a moment before
         return _page(answered=err, status=409)
-    except InputError as err:
-        return _page(problem=_arabic_problem(err), status=422)
+    except InputError as err:  # back to the page, the problem beside the request (POST-redirect-GET)
+        return _refused(reference, _arabic_problem(err))
     if answered.recorded.pending:
         flash(messages.DECISION_PENDING.format(answered.recorded.waiting_reason), "pending")
-    audit("record_decision", reference, decision + (f" ({reason})" if reason else ""))
+    early = f"; {messages.EARLY_AUDIT.format(early_reason)}" if early_reason and answered.recorded.early else ""
+    audit("record_decision", reference, decision + (f" ({reason})" if reason else "") + early)
     if answered.result is None:
         assert answered.letters_problem is not None
         return _page(problem=_arabic_problem(answered.letters_problem), status=409)
     audit("decide", "", f"{len(answered.result.letters)} letters")
-    return _page(answered.result)
+    return _shown(answered.result)
 
 
 @bp.post("/decisions/letters")
 @role_required("archivist")
 def letters() -> Response | Any:
+    return _letters_then_redirect()
+
+
+def _letters_then_redirect() -> Response | Any:
+    """Write the letters, then send the browser to the page that shows them (POST-redirect-GET)."""
     try:
         result = _decide()
     except InputError as err:
         return _page(problem=_arabic_problem(err), status=409)
-    return _page(result)
+    return _shown(result)
+
+
+def _shown(result: Any) -> Response:
+    """Send the browser to the page that shows the letters just written (POST-redirect-GET)."""
+    if result.marked:
+        flash(messages.LETTERS_MARKED.format(len(result.marked)), "ok")
+    if result.in_progress:
+        flash(messages.LETTERS_IN_PROGRESS.format(len(result.in_progress)), "pending")
+    for waiting in result.waiting:
+        flash(waiting.reason, "pending")
+    if not result.folders:
+        flash(messages.NO_NEW_LETTER, "ok")
+        return redirect(url_for("decisions.index"))
+    return redirect(url_for("decisions.index", batch=result.folders[-1].name))
+
+
+def due_first(entry: DecisionRegister, rows: list[Any]) -> list[tuple[Any, Any]]:
+    """The awaiting rows with their timing against the reply standard: those whose earliest reply date has come
+    first (the longest waiting first), then the others by their earliest reply date."""
+    from ...content.text import today
+    from ...workflow.timing import reply_timing
+
+    project = office().project
+    day = today()
+    timed = [(row, reply_timing(project, entry.register.id, row.values, day)) for row in rows]
+    return sorted(
+        timed,
+        key=lambda rt: (not rt[1].overdue, -(rt[1].waited or 0) if rt[1].overdue else rt[1].days_left),
+    )
+
+
+def _timing_shown(timing: Any) -> tuple[Any, str, str, str]:
+    """The timing, and its earliest reply date, days waited and days left as the page prints them."""
+    from ...content.text import count_ar, to_display_digits
+
+    policy = office().project.policy
+    digits = policy.settings.digits
+    earliest = display_value(timing.earliest, policy) if timing.earliest else "—"
+    left = count_ar(timing.days_left, messages.DAYS, digits)
+    return timing, earliest, to_display_digits(str(timing.waited or 0), digits), left
+
+
+def overdue_requests() -> list[tuple[str, str, int]]:
+    """(reference, name, days waited) of every request whose earliest reply date has come and that still waits
+    for its decision, the longest waiting first: what the home page shows an archivist."""
+    found: list[tuple[str, str, int]] = []
+    for entry in decision_registers():
+        awaiting, _ = _rows(entry)
+        reference = next((c.id for c in entry.shown if c.type == "reference"), "")
+        name = next((c.id for c in entry.shown if c.field is not None and c.type == "text"), "")
+        for row, timing in due_first(entry, awaiting):
+            if timing.overdue:
+                found.append((str(row.values.get(reference, "")), str(row.values.get(name, "")), timing.waited or 0))
+    return sorted(found, key=lambda f: -f[2])
 
 
 def _arabic_problem(err: InputError) -> str:

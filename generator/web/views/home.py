@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, render_template
 
+from ...content.text import to_display_digits
 from ...office.drafts import list_drafts
 from ..security import current_user
 from ..state import office
@@ -14,6 +15,9 @@ from .documents import fillable
 log = logging.getLogger(__name__)
 
 bp = Blueprint("home", __name__)
+
+OVERDUE_SHOWN = 10
+"""Requests past their earliest reply date listed on the home page (the decisions page lists them all)."""
 
 
 def pending_rows() -> int:
@@ -32,13 +36,22 @@ def index() -> str:
     state = office()
     user = current_user()
     awaiting: list[tuple[str, int]] = []
+    overdue: list[tuple[str, str, str]] = []
     if user is not None and user.can("archivist"):
-        from .decisions import _rows, decision_registers
+        from .decisions import _rows, decision_registers, overdue_requests
 
         for entry in decision_registers():
             waiting, _ = _rows(entry)
             awaiting.append((entry.register.title, len(waiting)))
+        digits = state.project.policy.settings.digits
+        overdue = [(r, n, to_display_digits(str(d), digits)) for r, n, d in overdue_requests()]
     forms = [d for d in state.project.documents.values() if fillable(d)]
     return render_template(
-        "home.html", forms=forms, drafts=list_drafts(state.db)[:10], pending=pending_rows(), awaiting=awaiting
+        "home.html",
+        forms=forms,
+        drafts=list_drafts(state.db)[:10],
+        pending=pending_rows(),
+        awaiting=awaiting,
+        overdue=overdue[:OVERDUE_SHOWN],
+        overdue_total=len(overdue),
     )
