@@ -8,6 +8,7 @@ them.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -73,7 +74,7 @@ def test_clerk_corrects_a_typo_and_an_archivist_voids_a_case(
     page.get_by_role("button", name="إصدار نسخة مصححة").click()
     page.wait_for_url(re.compile(rf"/cases/{reference}$"))
     expect(page.locator(".flash.ok")).to_contain_text("نسخة مصححة")
-    expect(page.locator("table.history")).to_contain_text("خطأ في اسم العائلة")
+    expect(page.locator("ol.timeline li.correct")).to_contain_text("خطأ في اسم العائلة")
     expect(page.locator("dl.data")).to_contain_text(FIXED)
     href = page.locator("a", has_text="طباعة كل مستندات الحالة").get_attribute("href")
     combined = pdf_text(page.request.get(base + (href or "")).body())
@@ -188,3 +189,41 @@ def test_the_reply_rule_on_the_decisions_page(page: Page, office: tuple[str, Pat
     expect(early).to_contain_text("اكتمل ملف الطلب واعتمدته اللجنة")
     expect(early).not_to_contain_text(late)
     expect(page.locator("div.report")).to_contain_text("قرارات قبل المدة")
+
+
+def test_the_case_page_tells_the_story(page: Page, office: tuple[str, Path], tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    base, out = office
+    reference = issue_case(out)
+    page.goto(f"{base}/cases/{reference}")
+    story = page.locator("ol.timeline > li")
+    expect(story.nth(0)).to_contain_text("استُلم الطلب")
+    expect(page.locator("ol.timeline")).to_contain_text("صدر إشعار الاستلام")
+    expect(page.locator("ol.timeline li.waiting")).to_contain_text("بانتظار القرار")
+
+    page.select_option("select[name=status]", "incomplete")  # the archivist sets a status with a note
+    page.fill("form.card textarea[name=note]", "ينقص خطاب موافقة إمام المسجد")
+    page.get_by_role("button", name="تسجيل حالة الطلب").click()
+    page.wait_for_url(re.compile(rf"/cases/{reference}$"))
+    expect(page.locator("ol.timeline li.status")).to_contain_text("بانتظار استكمال البيانات")
+    expect(page.locator("ol.timeline li.status")).to_contain_text("ينقص خطاب موافقة إمام المسجد")
+    page.reload()
+    expect(page.locator("ol.timeline li.status")).to_have_count(1)
+    row = api.read_register(PROJECT, "requests", out).rows[0]
+    assert row.cells["حالة الطلب"] == "بانتظار استكمال البيانات"
+
+    api.record_decision(PROJECT, out, reference, "accepted", early_reason="اكتمل الملف")
+    letter = api.decide(PROJECT, out).letters[0].letter_reference
+    page.reload()
+    expect(page.locator("ol.timeline li.decided")).to_contain_text("قبول")
+    expect(page.locator("ol.timeline li.letter")).to_contain_text(letter)
+    expect(page.locator("table.list tr", has_text=letter)).to_contain_text("PDF")  # the letter among the documents
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-case-story.png"), full_page=True)
+    href = page.locator("a", has_text="طباعة كل مستندات الحالة").get_attribute("href")
+    combined = page.request.get(base + (href or "")).body()
+    text = pdf_text(combined)
+    assert letter in text and reference in text
+    folder = out / "cases" / reference
+    singles = sum(len(PdfReader(p).pages) for p in folder.glob("*.pdf"))
+    assert len(PdfReader(io.BytesIO(combined)).pages) == singles  # every document and the letter, once

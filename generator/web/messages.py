@@ -72,9 +72,6 @@ VOIDED: Final = "أُلغيت الحالة وسُجّلت «ملغى» في ال
 VOIDED_PENDING: Final = "أُلغيت الحالة، وتسجيل الإلغاء في السجل معلّق: {}"
 STATUS_SET: Final = "سُجّلت حالة الطلب في السجل."
 STATUS_SET_PENDING: Final = "سُجّلت حالة الطلب وتنتظر السجل: {}"
-HISTORY_CORRECTED: Final = "تصحيح البيانات: النسخة {} (حُفظت السابقة في v{})"
-HISTORY_VOIDED: Final = "إلغاء الحالة"
-HISTORY_STATUS: Final = "حالة الطلب: {}"
 
 EARLY_AUDIT: Final = "قبل أقرب موعد للرد: {}"
 LETTERS_MARKED: Final = "عُلّم {} من الطلبات بأنه تم الرد عليها بخطاب صدر من قبل."
@@ -82,3 +79,20 @@ LETTERS_IN_PROGRESS: Final = "{} من الردود مسجلة وتنتظر ال�
 NO_NEW_LETTER: Final = "لم يُكتب خطاب جديد."
 DAYS: Final = ("يوم", "يومان", "أيام", "يومًا")
 """A number of days, in the agreement of Arabic grammar (content.text.count_ar)."""
+STORY: Final = {
+    "received": "استُلم الطلب",
+    "issued": "صدرت الحالة ومستنداتها",
+    "acknowledged": "صدر إشعار الاستلام",
+    "waiting": "بانتظار القرار حتى أقرب موعد للرد",
+    "due": "حان موعد الرد ولم يصدر القرار بعد",
+    "status": "تغيّرت حالة الطلب",
+    "decided": "صدر القرار",
+    "letter": "صدر خطاب الرد",
+    "correct": "صُحّحت بيانات الحالة وأُعيد إصدار مستنداتها",
+    "void": "أُلغيت الحالة",
+    "related": "حالة أخرى بالهوية أو الجوال نفسه:",
+    "pending": "تغييرات تنتظر السجل حتى يُغلق ملفه",
+}
+"""The steps of a case's story, as its page lists them (generator.workflow.story)."""
+STORY_WAITED: Final = "مضى على الاستلام {}"
+STORY_KEPT: Final = "حُفظت النسخة السابقة في {}"

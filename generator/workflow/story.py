@@ -37,7 +37,8 @@ class StoryEvent:
     at: str = ""
     """UTC time of the audit or history entry, when there is one."""
     link: str = ""
-    """A reference of another case (``related``) or a letter's file name (``letter``)."""
+    """A reference of another case (``related``), a letter's file name (``letter``), the folder of the files a
+    correction replaced (``correct``), the status set (``status``)."""
 
 
 def _day(value: Any) -> date | None:
@@ -113,9 +114,8 @@ def _decision(project: Project, case: IssuedCase, audit: list[AuditEntry], today
 def _changes(case: IssuedCase) -> list[StoryEvent]:
     events = []
     for h in case.history:
-        detail = h.reason if h.kind != "status" else h.status
-        extra = f"v{h.version}" if h.kind == "correct" else ""
-        events.append(StoryEvent(h.kind, date.fromisoformat(h.day), detail, h.by, h.at, extra))
+        extra = f"v{h.version}" if h.kind == "correct" else h.status if h.kind == "status" else ""
+        events.append(StoryEvent(h.kind, date.fromisoformat(h.day), h.reason, h.by, h.at, extra))
     return events
 
 

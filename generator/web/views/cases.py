@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,20 @@ def _search_statuses() -> dict[str, str]:
     return found
 
 
-def case_documents(folder: Path) -> list[tuple[Document, list[str]]]:
-    """The documents of a case in issue order (the form, then those issued with it), with their files."""
+@dataclass(frozen=True)
+class CaseFile:
+    """One document of a case as the page lists it: its title, its files, and a letter's own reference."""
+
+    document: Document
+    title: str
+    pdf: str | None
+    docx: str | None = None
+    note: str = ""
+
+
+def case_documents(folder: Path) -> list[CaseFile]:
+    """The documents of a case in issue order (the form, then those issued with it), then the decision letters
+    sent for it (their copies ``LETTER-REFERENCE-DOC_ID.pdf``), oldest first."""
     project = office().project
     files = set(os.listdir(folder))
     ids = {name.rsplit(".", 1)[0] for name in files if name.endswith((".pdf", ".docx"))}
@@ -104,7 +117,19 @@ def case_documents(folder: Path) -> list[tuple[Document, list[str]]]:
         if doc.id not in children:
             ordered.extend(i for i in [doc.id, *doc.issue_with] if i in ids and i not in ordered)
     ordered.extend(d.id for d in present if d.id not in ordered)
-    return [(project.documents[i], [n for n in (f"{i}.pdf", f"{i}.docx") if n in files]) for i in ordered]
+    def present_file(name: str) -> str | None:
+        return name if name in files else None
+
+    found = [
+        CaseFile(project.documents[i], project.documents[i].title, present_file(f"{i}.pdf"), present_file(f"{i}.docx"))
+        for i in ordered
+    ]
+    letters = [d for d in project.documents.values() if d.answers is not None]
+    for name in sorted(files):
+        letter = next((d for d in letters if name.endswith(f"-{d.id}.pdf")), None)
+        if letter is not None:
+            found.append(CaseFile(letter, letter.title, name, note=name.removesuffix(f"-{letter.id}.pdf")))
+    return found
 
 
 def _case_data(folder: Path, documents: list[Document]) -> list[tuple[str, str]]:
@@ -147,9 +172,9 @@ def case(reference: str) -> str:
         "case.html",
         reference=reference,
         documents=documents,
-        data=_case_data(folder, [d for d, _ in documents]),
+        data=_case_data(folder, [f.document for f in documents if not f.note]),
         case=issued,
-        history=_history(issued),
+        story=_story(issued),
         statuses=statuses,
         may_correct=_may_correct(issued),
     )
@@ -162,21 +187,38 @@ def _may_correct(issued: IssuedCase | None) -> bool:
     return not issued.answered or user.can("archivist")
 
 
-def _history(issued: IssuedCase | None) -> list[dict[str, str]]:
-    """The case's corrections, void and status changes, as the case page lists them."""
+def _story(issued: IssuedCase | None) -> list[dict[str, str]]:
+    """The case's timeline as the page lists it: what happened, when, by whom, and the detail (a reason, a note)."""
+    from ...content.text import count_ar, to_display_digits, today
+    from ...workflow.story import case_story
+
     if issued is None:
         return []
-    policy = office().project.policy
+    state = office()
+    policy = state.project.policy
+    digits = policy.settings.digits
     labels = _status_labels(issued)
     rows = []
-    for event in issued.history:
-        what = {
-            "correct": messages.HISTORY_CORRECTED.format(event.version + 1, event.version),
-            "void": messages.HISTORY_VOIDED,
-            "status": messages.HISTORY_STATUS.format(labels.get(event.status, event.status)),
-        }.get(event.kind, event.kind)
-        day = display_value(event.day, policy, kind="date")
-        rows.append({"what": what, "by": event.by, "at": event.at, "day": day, "reason": event.reason})
+    for event in case_story(state.project, state.out_dir, issued, today()):
+        detail = event.detail
+        if event.kind == "status":
+            status = labels.get(event.link, event.link)
+            detail = f"{status} — {detail}" if detail else status
+        elif event.kind in ("waiting", "due"):
+            detail = messages.STORY_WAITED.format(count_ar(int(event.detail or 0), messages.DAYS, digits))
+        elif event.kind == "correct":
+            kept = messages.STORY_KEPT.format(event.link)
+            detail = f"{kept} — {detail}" if detail else kept
+        rows.append(
+            {
+                "kind": event.kind,
+                "what": messages.STORY.get(event.kind, event.kind),
+                "day": display_value(event.day, policy) if event.day else "",
+                "detail": to_display_digits(detail, digits) if event.kind in ("waiting", "due") else detail,
+                "by": event.by,
+                "link": event.link,
+            }
+        )
     return rows
 
 
@@ -344,9 +386,9 @@ def _combined(reference: str, folder: Path) -> Response:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    for document, names in case_documents(folder):
-        if f"{document.id}.pdf" in names:
-            writer.append(str(entry_of(folder, f"{document.id}.pdf")))
+    for found in case_documents(folder):  # the decision letters too: the whole case in one print
+        if found.pdf:
+            writer.append(str(entry_of(folder, found.pdf)))
     if not writer.pages:
         abort(404)
     buffer = io.BytesIO()
