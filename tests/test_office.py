@@ -420,7 +420,7 @@ def test_a_stale_libreoffice_lock_is_explained_by_issue_sync_and_decide(
     assert machine in err and STALE in err and advice in err and "لدى ?" not in err
     status, printed, _ = run("register", "sync", "--out", str(out))
     assert status == 0 and machine in printed and STALE in printed and advice in printed
-    recorded = api.record_decision(PROJECT, out, first.reference, "accepted")  # the app's decision form
+    recorded = api.record_decision(PROJECT, out, first.reference, "accepted", early_reason="اكتمل الملف")  # the app
     assert recorded.pending and STALE in recorded.waiting_reason and advice in recorded.waiting_reason
     status, printed, _ = run("decide", "--out", str(out))
     assert status == 0 and STALE in printed and advice in printed
