@@ -153,7 +153,7 @@ def test_a_decide_killed_before_its_letters_were_moved_in_leaves_no_empty_batch(
 
     record = {k: v for k, v in example_fields(project.document("application")) if v not in (None, "")}
     case = api.issue(project, "application", record, out, today=TODAY)
-    api.record_decision(project, out, case.reference, "accepted")
+    api.record_decision(project, out, case.reference, "accepted", early_reason="اكتمل الملف")  # before 14 days
     argv = [sys.executable, "-m", "generator", "decide", "--out", str(out), "--policy", str(shipped)]
     killed = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300,
                             env={**os.environ, "WATHIQA_FAULT": "decide.rendered"})  # fmt: skip

@@ -171,10 +171,13 @@ def test_a_sync_that_waited_never_writes_an_older_decision_over_a_corrected_one(
     register = out / "registers" / "requests.xlsx"
     owner = register.with_name("~$" + register.name)
     owner.write_bytes(b"\x05Sara" + b" " * 48 + b"\x05\x00S\x00a\x00r\x00a\x00")
-    assert api.record_decision(project, out, case.reference, "accepted").pending
+    early = "اكتمل الملف"  # decided before the earliest reply date: the 14-day rule asks why
+    assert api.record_decision(project, out, case.reference, "accepted", early_reason=early).pending
     owner.unlink()
     held = stopped_at("sync.read", "register", "sync", "--out", str(out), policy=SHIPPED)  # type: ignore[operator]
-    corrected = api.record_decision(project, out, case.reference, "rejected", {"rejection_reason": "nearby_programme"})
+    corrected = api.record_decision(
+        project, out, case.reference, "rejected", {"rejection_reason": "nearby_programme"}, early_reason=early
+    )
     assert not corrected.pending
     status, _, err = resume(held)
     assert status == 0, err
