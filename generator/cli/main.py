@@ -146,7 +146,7 @@ def _quiet_stdout(out: TextIO) -> None:
 
 def _disk_message(exc: OSError) -> str | None:
     """A full or read-only disk is the office's to fix, not a crash: what happened and what to do (exit 2). What was
-    being written was built aside, so nothing half-written is left, and a reference taken was given back."""
+    being written was built aside, so nothing half-written is left."""
     from ..office.db import disk_full
 
     where = f" ({exc.filename})" if exc.filename else ""

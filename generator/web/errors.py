@@ -49,7 +49,7 @@ def _server_error(err: BaseException) -> tuple[str, int]:
 
 def _disk_error(err: OSError) -> tuple[str, int]:
     """A full disk (or a read-only one) while writing a case: say so in Arabic, not «unexpected fault»; what was
-    being written was built aside and is not half there, and the number taken is given back."""
+    being written was built aside and is not half there."""
     if disk_full(err):
         _with_url_adapter()
         log.error("the disk is full: %s", err)
