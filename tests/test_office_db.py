@@ -223,3 +223,25 @@ def test_a_full_disk_during_issue_in_the_app_is_an_arabic_page(tmp_path: Path) -
         rows = [r.values["الرقم المرجعي"] for r in read_register(out / "registers" / "requests.xlsx")[1]]
         assert len(rows) == 1 and sorted(p.name for p in (out / "cases").iterdir()) == rows
         shutil.rmtree(out / "logs", ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "heading"),
+    [
+        (OSError(28, "No space left on device", "cases/REQ-1448-00002/application.pdf"), 507, "القرص ممتلئ"),
+        (OSError(30, "Read-only file system", "cases/REQ-1448-00002"), 503, "تعذرت الكتابة في مجلد المكتب"),
+    ],
+)
+def test_a_disk_error_in_any_page_is_an_arabic_page_not_a_500(
+    tmp_path: Path, error: OSError, status: int, heading: str
+) -> None:
+    app = make_app(tmp_path / "out")
+
+    def failing() -> str:
+        raise error
+
+    app.add_url_rule("/_failing", view_func=failing)
+    response = app.test_client().get("/_failing")
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in page and "حدث خطأ غير متوقع" not in page
