@@ -124,6 +124,13 @@ def test_csv_with_bom_and_arabic_headers(tmp_path: Path) -> None:
     assert [(r.number, r.values["الاسم الرباعي"]) for r in rows] == [(2, "نورة"), (4, "سعد")]
 
 
+def test_csv_whose_first_line_names_its_separator_as_excel_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "batch.csv"
+    path.write_bytes("\ufeffsep=;\r\nالاسم الرباعي;الجنس\r\nنورة, سعد;أنثى\r\n".encode())
+    rows = list(read_batch(path))
+    assert [(r.number, r.values) for r in rows] == [(3, {"الاسم الرباعي": "نورة, سعد", "الجنس": "أنثى"})]
+
+
 def test_csv_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "batch.csv"
     path.write_bytes("الاسم\n".encode("cp1256"))

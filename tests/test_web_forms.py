@@ -271,3 +271,67 @@ def test_a_thirtieth_typed_in_a_29_day_hijri_month_is_accepted_by_the_form(clien
     assert response.status_code == 302, text(response)[:300]
     record = (out / "cases" / cases(out)[0] / "record.json").read_text(encoding="utf-8")
     assert '"start_date": "2026-12-09"' in record  # 1448-06-29, the month's last day
+
+
+# ------------------------------------------------------------------------- a sheet of applications issues cases
+
+
+def application_row(**changes: Any) -> list[str]:
+    """One row of the application template, as a clerk would type it (ticked options separated by «،»)."""
+    from generator.web.batch_template import template_columns
+
+    values = example_values(**changes)
+    columns = template_columns(PROJECT, PROJECT.documents["application"])
+    return ["، ".join(v) if isinstance(v := values.get(i, ""), list) else str(v) for i, _ in columns]
+
+
+def test_the_template_sheet_has_the_documents_arabic_columns_right_to_left(client: FlaskClient) -> None:
+    from openpyxl import load_workbook
+
+    from generator.web.batch_template import template_columns
+
+    assert "/batches/template/application.xlsx" in client.get("/batches/new").get_data(as_text=True)
+    response = client.get("/batches/template/application.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet is not None and sheet.sheet_view.rightToLeft
+    headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert headers == [label for _, label in template_columns(PROJECT, PROJECT.documents["application"])]
+    assert "القرار" not in headers and "الرقم المرجعي" not in headers  # decided later; given by the app
+
+
+def test_an_excel_csv_of_applications_issues_one_case_per_good_row(app: Any, client: FlaskClient, out: Path) -> None:
+    from generator.web.batch_template import template_columns
+
+    headers = [label for _, label in template_columns(PROJECT, PROJECT.documents["application"])]
+    rows = [
+        application_row(),
+        application_row(national_id="1000000009", applicant_name="صف خاطئ"),  # wrong check digit
+        application_row(national_id="2000000006", mobile="0559876543", applicant_name="هند سالم المطيري"),
+    ]
+    lines = ["sep=;", ";".join(headers), *(";".join(r) for r in rows)]
+    sheet = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")  # what Excel writes as «CSV UTF-8»
+    page = client.get("/batches/new").get_data(as_text=True)
+    match = TOKEN.search(page)
+    assert match
+    checked = client.post(
+        "/batches/new",
+        data={"csrf_token": match.group(1), "document": "application", "sheet": (io.BytesIO(sheet), "day.csv")},
+        content_type="multipart/form-data",
+    )
+    page = text(checked)
+    assert checked.status_code == 200, page[:500]
+    assert "الصف 4" in page and "صفوف غير صالحة" not in page  # the bad row, by its line in the file
+    assert "إصدار الحالات الصالحة (2)" in page
+    action = re.search(r'action="(/batches/uploads/[^"]+/merge)"', page)
+    assert action
+    started = client.post(action.group(1), data={"csrf_token": match.group(1)})
+    assert started.status_code == 302
+    app.extensions["wathiqa"].jobs.shutdown()  # waits for the job to end
+    done = text(client.get(started.headers["Location"]))
+    assert "صدرت حالتان" in done
+    assert len(cases(out)) == 2 and register_references(out) == cases(out)
+    for reference in cases(out):
+        assert f'href="/cases/{reference}"' in done
+    assert "الصف 4" in done and "«رقم الهوية الوطنية أو الإقامة»" in done
+    assert client.post(action.group(1), data={"csrf_token": match.group(1)}).status_code == 404  # not twice

@@ -171,3 +171,36 @@ def test_the_check_page_warns_about_placeholders(page: Page, live_server: tuple[
     expect(warning.locator("li").first).to_contain_text("[اسم الجمعية]")
     expect(warning.locator("li").first).to_contain_text(":11:9")
     page.screenshot(path=str(tmp_path / "check.png"))
+
+
+def test_a_sheet_of_applications_from_the_template_issues_cases(
+    page: Page, live_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from tests.test_web_forms import application_row
+
+    base, out = live_server
+    page.goto(f"{base}/batches/new")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="طلب فتح حلقة تحفيظ أو دار نسائية (xlsx)").click()
+    template = tmp_path / "template.xlsx"
+    download_info.value.save_as(template)
+    book = load_workbook(template)
+    sheet = book.active
+    assert sheet is not None and sheet.sheet_view.rightToLeft
+    sheet.append(application_row())
+    sheet.append(application_row(national_id="1000000009", applicant_name="صف خاطئ"))
+    sheet.append(application_row(national_id="2000000006", mobile="0559876543", applicant_name="هند سالم المطيري"))
+    book.save(template)
+
+    page.select_option("select[name=document]", "application")
+    page.set_input_files("input[name=sheet]", str(template))
+    page.click("button[type=submit].primary")
+    expect(page.locator("ul.bad-rows > li")).to_have_count(1)
+    page.get_by_role("button", name=re.compile("إصدار الحالات الصالحة")).click()
+    expect(page.locator(".flash.ok")).to_contain_text("صدرت حالتان", timeout=120_000)
+    expect(page.locator("table.issued-cases tbody tr")).to_have_count(2)
+    expect(page.locator("ul.bad-rows > li")).to_contain_text("الصف 3")
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-batch-issued.png"), full_page=False)
+    assert len(cases(out)) == 2 and register_rows(out) == 2

@@ -25,7 +25,8 @@ from werkzeug.wrappers import Response
 from ...errors import InputError
 from .. import messages
 from ..state import office
-from .common import actor, entry_of, link_for, send_entry
+from .common import MIMETYPES, actor, entry_of, link_for, send_entry
+from .documents import fillable
 
 bp = Blueprint("batches", __name__)
 
@@ -162,7 +163,14 @@ def upload() -> Any:
         found = [p.message for p in err.problems] or [str(err)]
         return _new_page(messages.UPLOAD_UNREADABLE.format(messages.JOINED.join(found)), doc_id=doc_id, status=422)
     document = state.project.documents[doc_id]
-    return render_template("batch_check.html", upload=upload, invalid=invalid, total=total, document=document)
+    return render_template(
+        "batch_check.html",
+        upload=upload,
+        invalid=invalid,
+        total=total,
+        document=document,
+        issues_cases=fillable(document),
+    )
 
 
 @bp.post("/batches/uploads/<token>/merge")
@@ -175,13 +183,22 @@ def merge(token: str) -> Response:
     state = office()
     project, out_dir, doc_id, path = state.project, state.out_dir, upload.doc_id, upload.path
     who = actor()
+    issues_cases = fillable(project.documents[doc_id])
 
     def work(progress: Any) -> Any:
+        if issues_cases:  # applications: one case (reference, folder, register row) per good row
+            from ...workflow.batch_issue import issue_batch
+
+            return issue_batch(project, doc_id, path, out_dir, progress=progress)
         return merge_rows(project, doc_id, path, out_dir, skip_invalid=True, progress=progress)
 
     def finished(job: Any) -> None:
         from ...office.audit import record_event
 
+        if issues_cases and job.result:
+            for _, reference in job.result.cases:
+                record_event(state.db, who, "issue", reference, f"{doc_id} ({upload.name})")
+            return
         details = f"{upload.name}: " + (f"{job.result.generated} generated" if job.result else job.error or "")
         record_event(state.db, who, "merge", doc_id, details)
 
@@ -194,6 +211,9 @@ def job(job_id: str) -> str:
     found = office().jobs.get(job_id)
     if found is None:
         abort(404)
+    document = office().project.documents[found.doc_id]
+    if found.state == "done" and fillable(document):
+        return render_template("batch_issued.html", job=found, document=document, result=found.result)
     batch = None
     files: list[tuple[str, str | None]] = []
     if found.state == "done" and found.result is not None:
@@ -202,8 +222,23 @@ def job(job_id: str) -> str:
         files = [
             (p.name, link_for(p)) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in (".pdf", ".xlsx")
         ]
-    document = office().project.documents[found.doc_id]
-    return render_template("batch_job.html", job=found, document=document, batch=batch, files=files)
+    return render_template(
+        "batch_job.html", job=found, document=document, batch=batch, files=files, issuing=fillable(document)
+    )
+
+
+@bp.get("/batches/template/<doc_id>.xlsx")
+def template(doc_id: str) -> Response:
+    """An empty sheet with the document's columns (Arabic headers, right to left) to fill and upload."""
+    from ..batch_template import template_sheet
+
+    project = office().project
+    document = project.documents.get(doc_id)
+    if document is None:
+        abort(404)
+    response = Response(template_sheet(project, document), mimetype=MIMETYPES[".xlsx"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{doc_id}-template.xlsx"'
+    return response
 
 
 @bp.get("/batches/<batch>")
