@@ -33,7 +33,16 @@ def _safe(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def main() -> int:
-    from bench import docx_bench, memory_bench, pdf_bench, register_bench, report_bench, startup_bench, web_bench
+    from bench import (
+        docx_bench,
+        memory_bench,
+        pdf_bench,
+        register_bench,
+        report_bench,
+        scan_bench,
+        startup_bench,
+        web_bench,
+    )
 
     rows = [
         "| what | wathiqa | naive baseline | ratio | target | met |",
@@ -176,6 +185,22 @@ def main() -> int:
         )
         failed |= not ok
 
+    scan = _safe("scan", lambda: scan_bench.run())
+    if scan:
+        ok = scan["read_rate_200"] >= 0.99 and scan["pages_per_s_200"] >= 5
+        rows.append(
+            _row(
+                f"scan a signed stack at 200 dpi ({scan['pages_200']} pages: turned, skewed, noisy, JPEG)",
+                f"{scan['pages_per_s_200']:.1f} pages/s, {100 * scan['read_rate_200']:.1f}% filed without a hand, "
+                f"{scan['peak_mib_200']:.0f} MiB",
+                f"150 dpi: {scan['pages_per_s_150']:.1f} pages/s, {100 * scan['read_rate_150']:.1f}% filed",
+                "-",
+                ">= 5 pages/s, >= 99% filed",
+                ok,
+            )
+        )
+        failed |= not ok
+
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
     print(
@@ -183,7 +208,7 @@ def main() -> int:
         f"date: {time.strftime('%Y-%m-%d')}, peak RSS of this process: {peak:.0f} MiB"
     )
     print("\n".join(rows))
-    return 1 if failed or None in (docx, pdf, reg, mem, start, web, report) else 0
+    return 1 if failed or None in (docx, pdf, reg, mem, start, web, report, scan) else 0
 
 
 if __name__ == "__main__":

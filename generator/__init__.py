@@ -24,6 +24,7 @@ from .errors import CaseStateError, DataError, InputError, OutputError, Problem,
 
 if TYPE_CHECKING:
     from .config.project import Project
+    from .scan import ScanResult
     from .workflow.amend import AmendResult
     from .workflow.decide import DecideResult
     from .workflow.decisions import DecisionAnswered, DecisionRecorded
@@ -58,6 +59,7 @@ __all__ = [
     "record_decision",
     "recover_office_db",
     "renderers",
+    "scan_stack",
     "set_case_status",
     "sync_registers",
     "validate_batch",
@@ -310,3 +312,19 @@ def build_kit(project: Project, out_dir: Path, only: Sequence[str] | None = None
     from .workflow.build import build_kit as build
 
     return build(project, out_dir, only=only)
+
+
+def scan_stack(
+    project: Project,
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    actor: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanResult:
+    """File a scanned stack (PDFs, JPEG/PNG/TIFF pictures) into its cases by each page's QR code: complete
+    documents become ``cases/REF/signed-DOC.pdf`` and mark their register; every page it cannot file without
+    guessing waits in the queue (``generator.scan.waiting``). Bad input: Arabic :class:`DataError`, nothing filed."""
+    from .scan import scan as run
+
+    return run(project, list(paths), out_dir, actor=actor, progress=progress)

@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", metavar="DATE", help="last day (with --from)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--evidence", action="store_true", help="also write the evidence zip of the period")
+    p = command("scan", "file a scanned stack of signed paper into its cases by each page's QR code")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF from the scanner, or JPEG/PNG/TIFF")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p = command("serve", "serve the office app (Arabic web pages for clerks and archivists)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
@@ -233,6 +236,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if report.report.uncounted:
             print(f"{len(report.report.uncounted)} row(s) could not be counted; the report lists them", file=out)
         return 0
+    if args.command == "scan":
+        from .scan import scan_command
+
+        return scan_command(project, args, out, err)
     if args.command in ("serve", "user"):
         from .office_app import office_command
 

@@ -246,6 +246,8 @@ def _check_register(
             value = getattr(answered, key)
             if value is not None and value not in ids:
                 yield loaded.problem(("answered", key), _unknown("column", value, ids))
+    if reg.signed_column is not None and reg.signed_column not in date_columns:
+        yield loaded.problem(("signed_column",), _unknown("date column", reg.signed_column, date_columns))
     if reg.letters is not None:
         for key in ("request_column", "document_column", "addressee_column", "signatory_column"):
             value = getattr(reg.letters, key)

@@ -457,6 +457,10 @@ class Register(_Strict):
     columns: list[Column | FieldsOf] = Field(min_length=1)
     answered: Answered | None = Field(None, description="For registers whose rows get decision letters")
     letters: LetterColumns | None = Field(None, description="For the register of outgoing decision letters")
+    signed_column: Ident | None = Field(
+        None,
+        description="Date column set by `wathiqa scan` when a case's signed paper comes back and is filed (موقّع)",
+    )
     initial: dict[Ident, str] = Field(
         default_factory=dict, description="Values of a new row, by column id (e.g. status: received)"
     )

@@ -432,13 +432,13 @@ def from_hijri_last_day(year: int, month: int, day: int) -> date:
             return from_hijri(year, month, 28)
 
 
-def count_ar(n: int, forms: tuple[str, str, str, str], digits: DigitStyle) -> str:
+def count_ar(n: int, forms: tuple[str, str, str, str], digits: DigitStyle, *, feminine: bool = False) -> str:
     """A number with its noun in the agreement of Arabic grammar; ``forms`` = (singular, dual, plural,
     accusative singular), e.g. ("خطاب", "خطابان", "خطابات", "خطابًا"): خطاب واحد، خطابان، ٣ خطابات،
-    ١١ خطابًا، ١٠٠ خطاب، ١٠٣ خطابات."""
+    ١١ خطابًا، ١٠٠ خطاب، ١٠٣ خطابات. A feminine noun takes «واحدة»: صفحة واحدة."""
     one, two, few, many = forms
     if n == 1:
-        return f"{one} واحد"
+        return f"{one} {'واحدة' if feminine else 'واحد'}"
     if n == 2:
         return two
     number = to_display_digits(str(n), digits)

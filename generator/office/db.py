@@ -129,6 +129,31 @@ MIGRATIONS: list[str] = [
         finished TEXT
     );
     """,
+    # 5: scanned stacks: the files already read, and the pages waiting for a clerk (generator.scan.queue)
+    """
+    CREATE TABLE scan_files (
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        scanned TEXT NOT NULL,
+        actor TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE scan_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        page INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        image TEXT NOT NULL,
+        thumbnail TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'filed', 'discarded')),
+        created TEXT NOT NULL,
+        resolved TEXT,
+        actor TEXT NOT NULL DEFAULT '',
+        filed_as TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX scan_queue_waiting ON scan_queue (state) WHERE state = 'waiting';
+    """,
 ]
 """Schema versions in order; ``PRAGMA user_version`` records how many were applied. Append, never edit."""
 
