@@ -259,3 +259,52 @@ def test_a_double_click_on_accept_writes_one_letter(
     letters = [r.values["رقم الخطاب"] for r in read_register(out / "registers" / "outgoing.xlsx")[1]]
     assert len(letters) == 1 and len(list(out.glob("batches/decisions-*/docx/*.docx"))) == 1
     expect(page.locator("h1")).to_contain_text(reference)
+
+
+def test_clerk_scans_the_signed_stack_and_files_what_waits_by_hand(
+    page: Page, live_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Issue 20: the stack goes up on /scans, the page follows the reading; the declaration is filed at once,
+    page 2 of the application waits (page 1 is not in the stack) with its picture and the form filled from its
+    code, and is filed by hand; the blank page is discarded."""
+    from PIL import Image
+
+    from generator import issue
+    from generator.content.examples import example_fields
+    from tests.scan_sim import printed, scanned, stack_pdf
+    from tests.web_helpers import PROJECT
+
+    base, out = live_server
+    reference = issue(PROJECT, "application", dict(example_fields(PROJECT.documents["application"])), out).reference
+    (declaration,) = printed(out, reference, "declaration")
+    _, second = printed(out, reference, "application", dpi=150)
+    stack = stack_pdf(
+        tmp_path / "stack.pdf",
+        [scanned(declaration, angle=180, quality=70), Image.new("L", declaration.size, 255), scanned(second, angle=2)],
+    )
+
+    page.goto(f"{base}/scans")
+    page.set_input_files("input[name=stack]", str(stack))
+    page.get_by_role("button", name="مسح الحزمة").click()
+    expect(page.locator(".flash.ok")).to_contain_text("حُفظ 1 مستند", timeout=120_000)
+    signed = page.locator("a", has_text="signed-declaration.pdf")
+    href = signed.get_attribute("href")
+    assert href and page.request.get(base + href).ok
+
+    page.get_by_role("link", name="صفحات بانتظار موظف").click()
+    cards = page.locator("article.scan-page")
+    expect(cards).to_have_count(2)
+    for n in range(2):  # each thumbnail is a real picture the browser could draw
+        assert page.locator("img.scan-thumb").nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
+    waiting_page = cards.filter(has_text="ناقصة")
+    expect(waiting_page.locator("input[name=reference]")).to_have_value(reference)
+    expect(waiting_page.locator("input[name=page]")).to_have_value("2")
+    page.screenshot(path=str(screenshots(tmp_path) / "office-app-scans.png"), full_page=True)
+    waiting_page.get_by_role("button", name="حفظ في ملف الحالة").click()
+    expect(page.locator(".flash.ok")).to_contain_text(reference)
+    blank = page.locator("article.scan-page")
+    expect(blank).to_have_count(1)
+    blank.get_by_role("button", name="استبعاد الصفحة").click()
+    expect(page.locator(".flash.ok")).to_contain_text("استُبعدت")
+    expect(page.locator("article.scan-page")).to_have_count(0)
+    assert (out / "cases" / reference / "signed-application.pdf").is_file()

@@ -44,6 +44,8 @@ class WebSettings:
     port: int | None = None
     """The port it serves (None: not known, any port of a loopback name is accepted)."""
     max_upload_bytes: int = 8 * 1024 * 1024
+    max_scan_bytes: int = 512 * 1024 * 1024
+    """A scanned stack is big (a 500-page stack at 200 dpi is ~150 MB); it is spooled to disk, never held whole."""
     """Largest batch sheet accepted (bigger gets the Arabic 413 page)."""
     issue_workers: int = 0
     """Processes that render issued cases (0: render in the request's own thread)."""
@@ -119,6 +121,7 @@ def create_app(project: Project, settings: WebSettings) -> Flask:
         association=project.policy.association,
         has_page=lambda endpoint: endpoint in app.view_functions,
         max_upload_mb=round(settings.max_upload_bytes / 1024 / 1024, 1),
+        max_scan_mb=round(settings.max_scan_bytes / 1024 / 1024),
     )
     security.init_app(app)
     errors.init_app(app)

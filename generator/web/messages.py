@@ -96,3 +96,13 @@ STORY: Final = {
 """The steps of a case's story, as its page lists them (generator.workflow.story)."""
 STORY_WAITED: Final = "مضى على الاستلام {}"
 STORY_KEPT: Final = "حُفظت النسخة السابقة في {}"
+
+HISTORY_CORRECTED: Final = "تصحيح البيانات: النسخة {} (حُفظت السابقة في v{})"
+HISTORY_VOIDED: Final = "إلغاء الحالة"
+HISTORY_STATUS: Final = "حالة الطلب: {}"
+
+SCAN_NO_FILE: Final = "اختر ملف المسح الضوئي (PDF من الماسح، أو صور JPEG أو PNG أو TIFF)."
+SCAN_FILED: Final = "حُفظت الصفحة في ملف الحالة: {}"
+SCAN_DISCARDED: Final = "استُبعدت الصفحة."
+SCAN_GONE: Final = "هذه الصفحة لم تعد في قائمة الانتظار."
+SCAN_PAGE_NUMBER: Final = "اكتب رقم الصفحة في المستند (١ فأكثر)."

@@ -68,7 +68,9 @@ LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 FORM_LIMIT = 128 * 1024
 """The largest form (a case, a draft) accepted: a whole application is a few kilobytes; only a batch sheet is
 bigger (``UPLOAD_ENDPOINTS``, bounded by ``WebSettings.max_upload_bytes``)."""
-UPLOAD_ENDPOINTS = frozenset({"batches.upload"})
+UPLOAD_ENDPOINTS = frozenset({"batches.upload", "scans.upload"})
+LARGE_UPLOADS = {"scans.upload": "max_scan_bytes"}
+"""Uploads allowed past ``max_upload_bytes``, by endpoint: the setting that bounds them instead (a scanned stack)."""
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; "
@@ -158,6 +160,8 @@ def _before_request() -> Response | None:
         abort(400, description="host")
     if request.method == "POST" and request.endpoint not in UPLOAD_ENDPOINTS and _too_long(request.content_length):
         abort(413, description="form")
+    if request.endpoint in LARGE_UPLOADS:  # before the CSRF check below parses the body
+        request.max_content_length = getattr(office().settings, LARGE_UPLOADS[request.endpoint])
     g.user = _load_user()
     if request.method == "POST":
         sent = request.form.get("csrf_token", "")

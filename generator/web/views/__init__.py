@@ -10,5 +10,6 @@ from .documents import bp as documents
 from .home import bp as home
 from .registers import bp as registers
 from .reports import bp as reports
+from .scans import bp as scans
 
-ALL_BLUEPRINTS = [home, documents, cases, registers, decisions, batches, reports, accounts]
+ALL_BLUEPRINTS = [home, documents, cases, registers, decisions, batches, reports, accounts, scans]
