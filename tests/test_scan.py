@@ -264,3 +264,29 @@ def test_a_register_open_in_excel_never_blocks_the_scan(tmp_path: Path, project:
     with audit.read() as conn:
         actions = [row[0] for row in conn.execute("SELECT action FROM audit WHERE target = ?", (reference,))]
     assert "scan" in actions
+
+
+def _scan_in_process(args: tuple[str, str, str]) -> list[str]:
+    policy, stack, out = args
+    project = load_project(Path(policy))
+    result = scan_stack(project, [Path(stack)], Path(out))
+    return [f.doc_id for f in result.filed]
+
+
+def test_two_scans_of_the_same_sheets_at_once_file_each_page_once(tmp_path: Path, project: Project) -> None:
+    """Two clerks feed two scans of the same signed sheets at the same moment: real processes, one filing wins,
+    the other's pages wait as already filed; the signed PDF holds each page once."""
+    import multiprocessing
+
+    out = tmp_path / "out"
+    reference = issue_case(project, out)
+    sheets = [*printed(out, reference, "application"), *printed(out, reference, "declaration")]
+    first = stack_pdf(tmp_path / "first.pdf", sheets)
+    second = stack_pdf(tmp_path / "second.pdf", [scanned(s, angle=1, quality=80) for s in sheets])
+    policy = str(ROOT / "policies" / "policy.yml")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_scan_in_process, [(policy, str(first), str(out)), (policy, str(second), str(out))])
+    assert sorted(doc for filed in results for doc in filed) == ["application", "declaration"]
+    folder = out / "cases" / reference
+    assert codes_of(folder / "signed-application.pdf") == [f"{reference} BR-F-01 1/2", f"{reference} BR-F-01 2/2"]
+    assert sorted(p.reason for p in waiting(OfficeDB(out))) == ["already_filed"] * 3
