@@ -105,4 +105,6 @@ SCAN_NO_FILE: Final = "اختر ملف المسح الضوئي (PDF من الم�
 SCAN_FILED: Final = "حُفظت الصفحة في ملف الحالة: {}"
 SCAN_DISCARDED: Final = "استُبعدت الصفحة."
 SCAN_GONE: Final = "هذه الصفحة لم تعد في قائمة الانتظار."
+ATTACHED: Final = "أُرفق الملف بالحالة."
+ATTACH_FAILED: Final = "لم يُرفق الملف: {}"
 SCAN_PAGE_NUMBER: Final = "اكتب رقم الصفحة في المستند (١ فأكثر)."

@@ -68,7 +68,7 @@ LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 FORM_LIMIT = 128 * 1024
 """The largest form (a case, a draft) accepted: a whole application is a few kilobytes; only a batch sheet is
 bigger (``UPLOAD_ENDPOINTS``, bounded by ``WebSettings.max_upload_bytes``)."""
-UPLOAD_ENDPOINTS = frozenset({"batches.upload", "scans.upload"})
+UPLOAD_ENDPOINTS = frozenset({"batches.upload", "scans.upload", "scans.attach"})
 LARGE_UPLOADS = {"scans.upload": "max_scan_bytes"}
 """Uploads allowed past ``max_upload_bytes``, by endpoint: the setting that bounds them instead (a scanned stack)."""
 

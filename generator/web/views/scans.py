@@ -22,7 +22,7 @@ from ...scan import REASONS, Waiting, assign_page, discard, waiting, waiting_pag
 from ...scan.queue import SCANS_DIR
 from .. import messages
 from ..state import office
-from .common import actor, audit, link_for
+from .common import actor, audit, entry_of, link_for
 
 bp = Blueprint("scans", __name__)
 
@@ -142,3 +142,37 @@ def throw_away(page_id: int) -> Response:
         audit("scan_discard", str(page_id), f"{page.source} {page.page} {page.code}")
         flash(messages.SCAN_DISCARDED, "ok")
     return redirect(url_for("scans.index"))
+
+
+# --------------------------------------------------------------------------------------------- a case's papers
+
+
+@bp.app_context_processor
+def _papers() -> dict[str, Any]:
+    """``case_papers(reference)`` for the case page's «الأوراق الموقعة والمرفقات» (``_case_papers.html``)."""
+    from ...workflow.papers import case_papers
+
+    def papers(reference: str) -> Any:
+        state = office()
+        return case_papers(state.project, state.out_dir, reference)
+
+    return {"case_papers": papers}
+
+
+@bp.post("/cases/<reference>/attachments")
+def attach(reference: str) -> Response:
+    from ...workflow.papers import attach as keep
+
+    state = office()
+    entry_of(state.out_dir / "cases", reference, want_dir=True)
+    item = request.form.get("item", "")
+    stored = request.files.get("file")
+    data = stored.read() if stored is not None and stored.filename else b""
+    try:
+        path = keep(state.project, state.out_dir, reference, item, data)
+    except InputError as err:
+        flash(messages.ATTACH_FAILED.format(err), "error")
+    else:
+        audit("attach", reference, path.name)
+        flash(messages.ATTACHED, "ok")
+    return redirect(url_for("cases.case", reference=reference) + "#papers")
