@@ -27,7 +27,7 @@ from ..config.project import Project
 from ..content.page_code import PageCode
 from ..content.text import today as system_today
 from ..errors import DataError
-from ..office.audit import record_event
+from ..office.audit import command_line_actor, record_event
 from ..office.db import OfficeDB
 from ..workflow.folders import ensure_writable_dir
 from . import queue
@@ -166,7 +166,8 @@ def _file(
         file_pages(document, total, new)
         register_id = journal_signed(conn, project, document, day)
     result.filed.append(FiledDocument(document.reference, document.doc_id, tuple(sorted(new)), document.signed))
-    record_event(db, actor or "-", "scan", document.reference, f"signed-{document.doc_id}.pdf: {sorted(new)}/{total}")
+    details = f"signed-{document.doc_id}.pdf: {sorted(new)}/{total}"
+    record_event(db, actor or command_line_actor(), "scan", document.reference, details)
     return register_id
 
 
@@ -254,7 +255,7 @@ def assign_page(
         order = file_pages(document, total, {page: jpeg})
         if order == list(range(1, total + 1)):
             register_id = journal_signed(conn, project, document, system_today())
-    record_event(db, actor or "-", "scan_assign", reference, f"signed-{doc_id}.pdf: {page}/{total}")
+    record_event(db, actor or command_line_actor(), "scan_assign", reference, f"signed-{doc_id}.pdf: {page}/{total}")
     if register_id:
         apply_pending(project, out_dir, registers=[register_id], db=db)
     return FiledDocument(reference, doc_id, (page,), document.signed)
