@@ -35,7 +35,6 @@ MAX_DPI: Final = 300
 A4_WIDTH_IN: Final = 210 / 25.4
 
 _IMAGE_FORMATS: Final = {"JPEG", "PNG", "TIFF", "MPO"}
-Image.MAX_IMAGE_PIXELS = 200_000_000  # a 600-dpi A3 page is ~70 Mpx; beyond this a file is refused as a bomb
 
 
 @dataclass(frozen=True)
