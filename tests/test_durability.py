@@ -131,6 +131,26 @@ def test_a_batch_folder_is_fsynced_file_by_file_before_it_is_renamed(
     assert_synced_before_named(disk_log, summary.folder)
 
 
+
+def test_a_decisions_batch_is_fsynced_file_by_file_before_it_is_renamed(
+    tmp_path: Path, disk_log: list[tuple[str, ...]]
+) -> None:
+    shipped = api.load_project(ROOT / "policies" / "policy.yml")
+    from generator.content.examples import example_fields
+
+    record = {k: v for k, v in example_fields(shipped.document("application")) if v not in (None, "")}
+    out = tmp_path / "out"
+    case = api.issue(shipped, "application", record, out, today=TODAY)
+    api.record_decision(shipped, out, case.reference, "accepted", early_reason="اكتمل الملف")
+    disk_log.clear()
+    result = api.decide(shipped, out, today=TODAY)
+    [folder] = result.folders
+    assert_synced_before_named(disk_log, folder)
+    [letter] = result.letters
+    copy = next(f for f in letter.files if f.parent == case.folder)  # the copy moved into the case folder
+    moved = next(i for i, e in enumerate(disk_log) if e[0] == "replace" and e[2] == str(copy))
+    assert str(case.folder) in {e[1] for e in disk_log[moved + 1 :] if e[0] == "fsync"}
+
 # ------------------------------------------------------------------ reservations of killed runs (item 8)
 def test_a_merge_killed_before_its_batch_was_moved_in_leaves_no_empty_batch(tmp_path: Path) -> None:
     out = tmp_path / "out"

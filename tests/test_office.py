@@ -153,7 +153,7 @@ def test_issue_while_the_register_is_open_then_sync_adds_the_row_once(
     status, printed, _ = run("register", "show", "requests", "--out", str(out))
     assert "معلّق" in printed and reference in printed and "1 pending" in printed
     status, printed, _ = run("register", "sync", "--out", str(out))
-    assert "ما زال تغيير واحد ينتظر" in printed
+    assert "ما زال في الانتظار تغيير واحد:" in printed
     marker.unlink()
     for _ in range(2):  # a second sync adds nothing twice
         status, printed, _ = run("register", "sync", "--out", str(out))

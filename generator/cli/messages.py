@@ -78,7 +78,7 @@ def _waiting_lines(project: Project, waiting: list[Waiting]) -> list[str]:
     if not waiting:
         return []
     digits = project.policy.settings.digits
-    lines = [f"ما زال {count_ar(len(waiting), CHANGES, digits)} ينتظر:"]
+    lines = [f"ما زال في الانتظار {count_ar(len(waiting), CHANGES, digits)}:"]  # the number agrees whatever it is
     for item in waiting:
         register = project.registers.get(item.register_id)
         title = register.title if register else item.register_id

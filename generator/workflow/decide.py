@@ -42,7 +42,7 @@ from ..office import journal
 from ..office.db import OfficeDB
 from ..office.sequences import give_back
 from ..registers.lock import LockTimeout, exclusive_lock
-from .folders import remove_dead_stages, reserve_folder, stage_dir
+from .folders import fsync_dir, move_into_place, release_folder, remove_dead_stages, reserve_folder, stage_dir
 from .issue import CaseRenderers
 from .references import allocate_references, prefix_of
 from .sync import Waiting, apply_pending, ensure_register, register_path
@@ -354,6 +354,7 @@ def _write_letters(
         pending = _unclaimed(conn, project, answering, pending, today, result)
         if not pending:
             final.rmdir()
+            release_folder(final)
             return
         references = allocate_references(conn, project, out_dir, scheme_id, today, len(pending))
         for letter, reference in zip(pending, references, strict=True):
@@ -383,7 +384,7 @@ def _write_letters(
         ]  # fmt: skip
         (stage / LETTERS_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         fault_point("decide.rendered")
-        os.replace(stage, final)  # the reserved folder is empty: rename replaces it
+        move_into_place(stage, final)  # the reserved folder is empty: rename replaces it
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         with db.write() as conn:
@@ -392,6 +393,8 @@ def _write_letters(
             journal.mark(conn, ids, "abandoned", "تعذر إصدار الخطابات")
         final.rmdir()
         raise
+    finally:
+        release_folder(final)
     fault_point("decide.moved")
     _move_case_copies(final, out_dir)
     with db.write() as conn:
@@ -412,5 +415,7 @@ def _move_case_copies(final: Path, out_dir: Path) -> None:
     copies = final / _CASE_COPIES
     if copies.is_dir():
         for pdf in sorted(copies.glob("*/*.pdf")):
-            os.replace(pdf, out_dir / "cases" / pdf.parent.name / pdf.name)
+            case = out_dir / "cases" / pdf.parent.name
+            os.replace(pdf, case / pdf.name)
+            fsync_dir(case)
         shutil.rmtree(copies)
