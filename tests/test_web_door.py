@@ -417,3 +417,42 @@ def test_a_form_too_long_is_refused_in_arabic_and_nothing_saved(client: FlaskCli
 def test_print_attempts() -> None:
     """Keeps the counts of this module's hostile families visible with ``pytest -s``."""
     print(dict(ATTEMPTS))
+
+
+# ------------------------------------------------------------------------------------------ the render queue
+
+
+def test_a_full_render_queue_says_the_office_is_busy_and_pages_are_served(out: Path) -> None:
+    import sqlite3
+
+    app = make_app(out, render_queue=1)
+    client = app.test_client()
+    first = post_form(client, "/documents/application/new", example_values(), _action="issue")
+    assert first.status_code == 302
+    issuer = app.extensions["wathiqa"].issuer
+    blocker = sqlite3.connect(out / DB_NAME, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the next issue holds the only place while it waits to write
+    answer: list[Any] = []
+    other = app.test_client()
+    token = csrf(other, "/documents/application/new")
+    data = {"csrf_token": token, "_action": "issue", **example_values(applicant_name="هند سالم المطيري")}
+    holder = threading.Thread(target=lambda: answer.append(other.post("/documents/application/new", data=data)))
+    holder.start()
+    try:
+        while issuer.in_progress == 0:
+            assert holder.is_alive()
+            threading.Event().wait(0.01)
+        busy = post_form(client, "/documents/application/new", example_values(applicant_name="سارة"), _action="issue")
+        assert busy.status_code == 409
+        assert "المكتب مشغول الآن بإصدار حالات أخرى" in text(busy)
+        assert 'value="سارة"' in text(busy)  # nothing typed is lost
+        preview = post_form(client, "/documents/application/new", example_values(), _action="preview")
+        assert preview.status_code == 503 and "المكتب مشغول" in text(preview)
+        assert preview.headers["Retry-After"] == "5"
+        assert client.get("/login").status_code in (200, 302)
+        assert client.get("/cases").status_code == 200
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        holder.join()
+    assert answer[0].status_code == 302

@@ -18,6 +18,7 @@ import io
 import logging
 import mimetypes
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -309,8 +310,13 @@ _WORKER: PdfRenderer | None = None
 """The renderer of a worker process, made by :func:`_init_worker`."""
 
 
-def _init_worker(project: Project, archival: bool | None) -> None:
+def _init_worker(project: Project, archival: bool | None, owner: int) -> None:
     global _WORKER
+    from ..processes import exit_with
+
+    # A renderer ends with the process that started the batch, however that one ends: a merge killed in its
+    # PDF phase left its renderers, the fork server and the resource tracker running (~300 MB) before.
+    exit_with(owner)
     _WORKER = PdfRenderer(project, archival=archival)
     gc.freeze()  # what the worker keeps for its lifetime is never scanned again
 
@@ -465,7 +471,7 @@ class PdfRenderer:
             max_workers=workers,
             mp_context=_worker_context(),
             initializer=_init_worker,
-            initargs=(self.project, self.archival),
+            initargs=(self.project, self.archival, os.getpid()),
         )
 
 

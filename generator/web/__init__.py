@@ -49,6 +49,9 @@ class WebSettings:
     """Largest batch sheet accepted (bigger gets the Arabic 413 page)."""
     issue_workers: int = 0
     """Processes that render issued cases (0: render in the request's own thread)."""
+    render_queue: int = 0
+    """Issue and preview requests in progress at once, rendering or waiting (0: no bound); one more is told
+    that the office is busy, so that the server's other threads keep serving pages."""
     secret_key: bytes | None = None
     """Session key; None reads (or creates) the key file beside the office database."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -112,7 +115,7 @@ def create_app(project: Project, settings: WebSettings) -> Flask:
     )
     app.config.update(settings.extra)
     app.extensions["wathiqa"] = Office(
-        project, settings, out_dir, db, Jobs(), Issuer(project, out_dir, settings.issue_workers)
+        project, settings, out_dir, db, Jobs(), Issuer(project, out_dir, settings.issue_workers, settings.render_queue)
     )
     app.jinja_env.autoescape = True
     app.jinja_env.trim_blocks = True

@@ -69,7 +69,16 @@ def _office_db_error(err: OfficeDBError) -> tuple[str, int]:
     return render_template("error.html", code=code, page="db", reason=str(err).split("\n")[0]), code
 
 
+def _busy(err: Exception) -> tuple[str, int, dict[str, str]]:
+    """The render queue is full (a preview; an issue keeps its form and says so beside it)."""
+    _with_url_adapter()
+    return render_template("error.html", code=503, page="busy", reason=None), 503, {"Retry-After": "5"}
+
+
 def init_app(app: Flask) -> None:
+    from .issuing import OfficeBusy
+
+    app.register_error_handler(OfficeBusy, _busy)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(OfficeDBError, _office_db_error)

@@ -18,8 +18,11 @@ from . import WebSettings, create_app
 
 log = logging.getLogger(__name__)
 
-THREADS = 8
+THREADS = 12
 """waitress threads: enough for a handful of clerks; rendering itself goes to the issue workers."""
+RENDER_QUEUE = 6
+"""Of those threads, how many may be on an issue or a preview at once (rendering, or waiting for a worker):
+the other six always serve the sign-in page and every other page, however many clerks press «إصدار»."""
 
 
 def _crash_log(out_dir: Path) -> Path:
@@ -43,7 +46,7 @@ def serve(project: Project, out_dir: Path, host: str, port: int, out: TextIO) ->
     from waitress import serve as waitress_serve
 
     workers = min(2, os.cpu_count() or 1)
-    settings = WebSettings(out_dir=out_dir, host=host, port=port, issue_workers=workers)
+    settings = WebSettings(out_dir=out_dir, host=host, port=port, issue_workers=workers, render_queue=RENDER_QUEUE)
     app = create_app(project, settings)
     crash_log = _crash_log(Path(out_dir).resolve())
     app.extensions["wathiqa"].issuer.warm_up()
