@@ -422,27 +422,38 @@ def test_print_attempts() -> None:
 # ------------------------------------------------------------------------------------------ the render queue
 
 
-def test_a_full_render_queue_says_the_office_is_busy_and_pages_are_served(out: Path) -> None:
-    import sqlite3
+def test_a_full_render_queue_says_the_office_is_busy_and_pages_are_served(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator
 
     app = make_app(out, render_queue=1)
     client = app.test_client()
     first = post_form(client, "/documents/application/new", example_values(), _action="issue")
     assert first.status_code == 302
     issuer = app.extensions["wathiqa"].issuer
-    blocker = sqlite3.connect(out / DB_NAME, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # the next issue holds the only place while it waits to write
+    rendering, finish = threading.Event(), threading.Event()
+    real_issue = generator.issue
+
+    def slow_issue(*args: Any, **kwargs: Any) -> Any:
+        rendering.set()
+        finish.wait()  # a long render holds the only place of the queue
+        return real_issue(*args, **kwargs)
+
+    monkeypatch.setattr(generator, "issue", slow_issue)
     answer: list[Any] = []
     other = app.test_client()
-    token = csrf(other, "/documents/application/new")
-    data = {"csrf_token": token, "_action": "issue", **example_values(applicant_name="هند سالم المطيري")}
-    holder = threading.Thread(target=lambda: answer.append(other.post("/documents/application/new", data=data)))
+    values = example_values(applicant_name="هند سالم المطيري")
+    holder = threading.Thread(
+        target=lambda: answer.append(
+            post_form(other, "/documents/application/new", values, _action="issue", _same_person="1")
+        )
+    )
     holder.start()
     try:
-        while issuer.in_progress == 0:
-            assert holder.is_alive()
-            threading.Event().wait(0.01)
-        busy = post_form(client, "/documents/application/new", example_values(applicant_name="سارة"), _action="issue")
+        assert rendering.wait(60) and issuer.in_progress == 1
+        values = example_values(applicant_name="سارة")
+        busy = post_form(client, "/documents/application/new", values, _action="issue", _same_person="1")
         assert busy.status_code == 409
         assert "المكتب مشغول الآن بإصدار حالات أخرى" in text(busy)
         assert 'value="سارة"' in text(busy)  # nothing typed is lost
@@ -452,7 +463,23 @@ def test_a_full_render_queue_says_the_office_is_busy_and_pages_are_served(out: P
         assert client.get("/login").status_code in (200, 302)
         assert client.get("/cases").status_code == 200
     finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
+        finish.set()
         holder.join()
     assert answer[0].status_code == 302
+
+
+def test_pages_opened_while_an_issue_holds_the_write_lock_wait_instead_of_calling_the_database_damaged(
+    client: FlaskClient, out: Path
+) -> None:
+    import sqlite3
+
+    assert post_form(client, "/documents/application/new", example_values(), _action="issue").status_code == 302
+    blocker = sqlite3.connect(out / DB_NAME, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # a clerk's issue giving its reference
+    try:
+        with OfficeDB(out).read() as conn:  # what every page that makes its own OfficeDB does first
+            assert conn.execute("SELECT count(*) FROM journal").fetchone()[0] == 1
+        assert client.get("/cases").status_code == 200
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()

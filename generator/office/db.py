@@ -267,8 +267,12 @@ class OfficeDB:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._ready:
-                conn.execute("PRAGMA journal_mode = WAL")
-                self._migrate(conn)
+                # Both steps are skipped when already done: asking for WAL, or a write transaction, while a clerk's
+                # issue holds the write lock fails at once ("database is locked") instead of waiting.
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                if conn.execute("PRAGMA user_version").fetchone()[0] != len(MIGRATIONS):
+                    self._migrate(conn)
                 self._ready = True
         except sqlite3.DatabaseError as err:
             conn.close()
