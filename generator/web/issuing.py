@@ -39,6 +39,7 @@ from typing import Any
 
 from ..config.project import Project
 from ..errors import DataError, InputError, OutputError, Problem, UsageError
+from ..faults import fault_point
 from ..office.db import DB_NAME, OfficeDB
 from . import messages
 
@@ -98,6 +99,7 @@ def _issue_in_worker(doc_id: str, values: dict[str, Any], out_dir: Path, note: P
 
     assert _worker is not None
     note.write_text(f"{os.getpid()} {_last_journal_id(out_dir)}", encoding="ascii")
+    fault_point("issuing.started")
     project, loaded = _worker
     try:
         return "ok", issue(project, doc_id, values, out_dir, renderers=loaded)
