@@ -175,7 +175,7 @@ def test_clerk_merges_a_batch_with_one_bad_row(page: Page, live_server: tuple[st
     page.click("button[type=submit].primary")
     bad = page.locator("ul.bad-rows > li")
     expect(bad).to_have_count(1)
-    expect(bad).to_contain_text("الصف 4")
+    expect(bad).to_contain_text("الصف ٤")
     expect(bad).to_contain_text("«الجنس»")
     page.get_by_role("button", name=re.compile("دمج الصفوف الصالحة")).click()
     expect(page.locator(".flash.ok")).to_contain_text("اكتمل الدمج", timeout=120_000)

@@ -61,7 +61,7 @@ def test_invalid_values_come_back_with_arabic_messages_beside_their_fields(clien
     assert 'value="١٠٠٠٠٠٠٠٠٩"' in page  # kept as typed
     assert 'value="جامع الإمام تركي بن عبدالله"' in page
     assert 'name="days" value="sunday" checked' in page
-    assert "في النموذج 3 ملاحظات" in page
+    assert "في النموذج ٣ ملاحظات" in page
     assert not (out / "cases").exists() or not any((out / "cases").iterdir())
 
 
@@ -124,7 +124,7 @@ def test_register_page_searches_marks_and_downloads(client: FlaskClient) -> None
     second = issue(client, applicant_name="عمر فهد الشهري", mobile="0561234567")
     page = text(client.get("/registers/requests"))
     assert first in page and second in page and "سارة خالد الدوسري" in page
-    assert "2 صفوف" in page
+    assert "٢ صفوف" in page
     for query in ("الدوسري", first, "0561234567"):
         found = text(client.get("/registers/requests", query_string={"q": query}))
         assert ("سارة خالد الدوسري" in found) == (query != "0561234567"), query
@@ -271,8 +271,8 @@ def test_batch_names_each_bad_row_then_merges_the_rest(client: FlaskClient, tmp_
     response = client.post("/batches/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 200
     page = text(response)
-    assert "2 صفوف غير صالحة" in page
-    assert "<strong>الصف 3</strong>" in page and "<strong>الصف 5</strong>" in page
+    assert "٢ صفوف غير صالحة" in page
+    assert "<strong>الصف ٣</strong>" in page and "<strong>الصف ٥</strong>" in page
     assert "«الجنس»: الخيار «غير معروف» غير معروف" in page
     merge_url = re.search(r'action="(/batches/uploads/[^"]+/merge)"', page)
     assert merge_url
@@ -363,11 +363,11 @@ def test_a_register_open_in_excel_never_blocks_the_clerk(client: FlaskClient, ou
     case = text(client.get(response.headers["Location"]))
     assert "معلّق" in case and second in case
     page = text(client.get("/registers/requests"))
-    assert "1 صف معلّق" in page
+    assert "١ صف معلّق" in page
     pending_row = re.search(r'<tr class="pending">(.*?)</tr>', page, re.S)
     assert pending_row and second in pending_row.group(1) and "هند سالم المطيري" in pending_row.group(1)
     assert first in page
-    assert "1</strong> صفوف معلّقة" in text(client.get("/"))
+    assert "١</strong> صفوف معلّقة" in text(client.get("/"))
     owner.unlink()
     response = client.post("/registers/sync", data={"csrf_token": csrf(client), "back": "/registers/requests"})
     assert response.status_code == 302 and response.headers["Location"] == "/registers/requests"

@@ -321,8 +321,8 @@ def test_an_excel_csv_of_applications_issues_one_case_per_good_row(app: Any, cli
     )
     page = text(checked)
     assert checked.status_code == 200, page[:500]
-    assert "الصف 4" in page and "صفوف غير صالحة" not in page  # the bad row, by its line in the file
-    assert "إصدار الحالات الصالحة (2)" in page
+    assert "الصف ٤" in page and "صفوف غير صالحة" not in page  # the bad row, by its line in the file
+    assert "إصدار الحالات الصالحة (٢)" in page
     action = re.search(r'action="(/batches/uploads/[^"]+/merge)"', page)
     assert action
     started = client.post(action.group(1), data={"csrf_token": match.group(1)})
@@ -333,5 +333,24 @@ def test_an_excel_csv_of_applications_issues_one_case_per_good_row(app: Any, cli
     assert len(cases(out)) == 2 and register_references(out) == cases(out)
     for reference in cases(out):
         assert f'href="/cases/{reference}"' in done
-    assert "الصف 4" in done and "«رقم الهوية الوطنية أو الإقامة»" in done
+    assert "الصف ٤" in done and "«رقم الهوية الوطنية أو الإقامة»" in done
     assert client.post(action.group(1), data={"csrf_token": match.group(1)}).status_code == 404  # not twice
+
+
+def test_numbers_in_the_policys_digits_and_times_on_the_offices_clock(client: FlaskClient, out: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from generator.office.db import OfficeDB
+    from generator.office.drafts import list_drafts
+
+    assert PROJECT.policy.settings.digits == "arabic" and PROJECT.policy.settings.time_zone == "Asia/Riyadh"
+    client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "draft"})
+    stored = list_drafts(OfficeDB(out))[0].updated  # UTC, as the office database keeps it
+    riyadh = datetime.fromisoformat(stored).replace(tzinfo=UTC) + timedelta(hours=3)
+    shown = riyadh.strftime("%Y-%m-%d %H:%M").translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert shown in text(client.get("/drafts")) and shown in text(client.get("/"))
+    client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "issue"})
+    page = text(client.get("/registers/requests", query_string={"columns": "all"}))
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    without_references = re.sub(r"<bdi dir=\"ltr\">[A-Z]+-\d{4}-\d{5}</bdi>|href=\"[^\"]*\"", "", body)
+    assert not re.search(r"[0-9]", re.sub(r"<[^>]+>", "", without_references).replace("https://maps.example.com", ""))

@@ -201,6 +201,6 @@ def test_a_sheet_of_applications_from_the_template_issues_cases(
     page.get_by_role("button", name=re.compile("إصدار الحالات الصالحة")).click()
     expect(page.locator(".flash.ok")).to_contain_text("صدرت حالتان", timeout=120_000)
     expect(page.locator("table.issued-cases tbody tr")).to_have_count(2)
-    expect(page.locator("ul.bad-rows > li")).to_contain_text("الصف 3")
+    expect(page.locator("ul.bad-rows > li")).to_contain_text("الصف ٣")
     page.screenshot(path=str(screenshots(tmp_path) / "office-app-batch-issued.png"), full_page=False)
     assert len(cases(out)) == 2 and register_rows(out) == 2

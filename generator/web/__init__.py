@@ -87,7 +87,7 @@ def secret_key(out_dir: Path) -> bytes:
 
 def create_app(project: Project, settings: WebSettings) -> Flask:
     """The office app for one project and output folder."""
-    from . import errors, security
+    from . import display, errors, security
     from .issuing import Issuer
     from .jobs import Jobs
     from .views import ALL_BLUEPRINTS
@@ -126,6 +126,7 @@ def create_app(project: Project, settings: WebSettings) -> Flask:
         max_upload_mb=round(settings.max_upload_bytes / 1024 / 1024, 1),
         max_scan_mb=round(settings.max_scan_bytes / 1024 / 1024),
     )
+    display.init_app(app, project.policy)
     security.init_app(app)
     errors.init_app(app)
     for blueprint in ALL_BLUEPRINTS:
