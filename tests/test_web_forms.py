@@ -354,3 +354,13 @@ def test_numbers_in_the_policys_digits_and_times_on_the_offices_clock(client: Fl
     body = page[page.index("<tbody>") : page.index("</tbody>")]
     without_references = re.sub(r"<bdi dir=\"ltr\">[A-Z]+-\d{4}-\d{5}</bdi>|href=\"[^\"]*\"", "", body)
     assert not re.search(r"[0-9]", re.sub(r"<[^>]+>", "", without_references).replace("https://maps.example.com", ""))
+
+
+def test_the_audit_trail_names_documents_by_their_arabic_titles(client: FlaskClient) -> None:
+    client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "draft"})
+    client.post(FORM, data={**drawn_form(client), **example_values(), "_action": "issue"})
+    page = text(client.get("/audit"))
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert "«طلب فتح حلقة تحفيظ أو دار نسائية»" in rows
+    assert not re.search(r"\bapplication\b|#answer|\(pending\)", rows)
+    assert "الوقت (بتوقيت المكتب)" in page and "UTC" not in page

@@ -126,7 +126,7 @@ def create_app(project: Project, settings: WebSettings) -> Flask:
         max_upload_mb=round(settings.max_upload_bytes / 1024 / 1024, 1),
         max_scan_mb=round(settings.max_scan_bytes / 1024 / 1024),
     )
-    display.init_app(app, project.policy)
+    display.init_app(app, project)
     security.init_app(app)
     errors.init_app(app)
     for blueprint in ALL_BLUEPRINTS:

@@ -8,15 +8,19 @@ digits (``settings.digits``: Arabic-Indic or Latin), and ``when`` shows a moment
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Flask
 from markupsafe import Markup
 
 from ..config.model import Policy
+from ..config.project import Project
 from ..content.text import to_display_digits, to_local
 
-__all__ = ["init_app", "shown_digits", "shown_moment"]
+__all__ = ["init_app", "shown_digits", "shown_moment", "titled"]
+
+_INTERNAL_WORDS = {"#answer": " (الرد على الطلب)", "(pending)": "(معلّق في السجل)"}
 
 
 def shown_digits(value: object, policy: Policy) -> str:
@@ -35,6 +39,19 @@ def shown_moment(value: object, policy: Policy) -> str:
     return shown_digits(to_local(moment, policy).strftime("%Y-%m-%d %H:%M"), policy)
 
 
-def init_app(app: Flask, policy: Policy) -> None:
+def titled(value: object, project: Project) -> str:
+    """A stored target or detail (the audit trail's) with the app's internal words in Arabic: a document or
+    register id becomes its title, a journal key's «#answer» the reply to the request."""
+    text = "" if value is None else str(value)
+    titles = {d.id: d.title for d in project.documents.values()} | {r.id: r.title for r in project.registers.values()}
+    for word, arabic in _INTERNAL_WORDS.items():
+        text = text.replace(word, arabic)
+    pattern = r"(?<![\w/.-])(" + "|".join(re.escape(i) for i in sorted(titles, key=len, reverse=True)) + r")(?![\w/.-])"
+    return re.sub(pattern, lambda m: f"«{titles[m.group(1)]}»", text)
+
+
+def init_app(app: Flask, project: Project) -> None:
+    policy = project.policy
+    app.jinja_env.filters["titled"] = lambda value: titled(value, project)
     app.jinja_env.filters["digits"] = lambda value: shown_digits(value, policy)
     app.jinja_env.filters["when"] = lambda value: Markup('<bdi dir="ltr">{}</bdi>').format(shown_moment(value, policy))
