@@ -42,6 +42,7 @@ def main() -> int:
         scan_bench,
         startup_bench,
         web_bench,
+        web_load,
     )
 
     rows = [
@@ -169,6 +170,22 @@ def main() -> int:
             f"parallelism the machine offered meanwhile: {web['machine_parallelism']:.2f}x",
             file=sys.stderr,
         )
+
+    load = _safe("web load", lambda: web_load.run(clients=8, seconds=20))  # short form; full: python -m bench.web_load
+    if load:
+        ok = load["status_5xx"] == 0 and load["references_distinct"] and load["rows_equal_cases"]
+        ok = ok and load["login_p95_s"] < 1.0
+        rows.append(
+            _row(
+                f"/login while {load['clients']} clerks issue for {load['seconds']:.0f} s (p50 / p95)",
+                f"{load['login_p50_s'] * 1000:.0f} / {load['login_p95_s'] * 1000:.0f} ms",
+                f"issue {load['issue_p50_s']:.1f} / {load['issue_p95_s']:.1f} s, {load['issued']} cases",
+                f"5xx {load['status_5xx']}",
+                "p95 < 1 s, no 5xx, rows = cases",
+                ok,
+            )
+        )
+        failed |= not ok
 
     report = _safe("report", lambda: report_bench.run())
     if report:
