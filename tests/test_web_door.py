@@ -236,6 +236,37 @@ def test_the_database_keeps_no_usable_session_id(out: Path) -> None:
     assert sid not in stored
 
 
+def test_the_account_pages_refuse_a_clerk_and_a_post_without_its_token(out: Path) -> None:
+    app = office_with_accounts(out)
+    client = app.test_client()
+    login(client, "clerk1", "clerk pass 1")
+    token = csrf(client, "/documents")
+    new = {"password": "taken over 1", "password_again": "taken over 1"}
+    for method, url, data in (
+        ("GET", "/accounts/boss/password", None),
+        ("POST", "/accounts/boss/password", {"csrf_token": token, **new}),
+        ("GET", "/accounts/boss/remove", None),
+        ("POST", "/accounts/boss/remove", {"csrf_token": token, "confirm": "yes"}),
+        ("POST", "/accounts", {"csrf_token": token, "name": "mine", "role": "admin", **new}),
+    ):
+        ATTEMPTS["access control"] += 1
+        assert client.open(url, method=method, data=data).status_code == 403, url
+    for url, data in (
+        ("/password", {"old_password": "clerk pass 1", **new}),
+        ("/accounts/boss/password", new),
+        ("/logout", {}),
+    ):
+        ATTEMPTS["csrf"] += 1
+        assert client.post(url, data=data).status_code == 400, url
+    assert login(app.test_client(), "boss", "boss pass 1").status_code == 302  # unchanged
+    assert client.get("/documents").status_code == 200  # the forged sign-out did nothing
+
+
+def test_open_mode_has_no_own_password_page(client: FlaskClient) -> None:
+    ATTEMPTS["access control"] += 1
+    assert client.get("/password").status_code == 404
+
+
 # ------------------------------------------------------------------------------------------ next after sign-in
 
 
