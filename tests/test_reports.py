@@ -320,3 +320,30 @@ def test_only_the_columns_the_report_reads_are_decoded(project: Project, out_dir
     assert [r.number for r in narrow] == [r.number for r in whole]
     assert all(set(r.values) == set(labels) for r in narrow)
     assert [{k: r.values[k] for k in labels} for r in whole] == [r.values for r in narrow]
+
+
+def test_every_early_decision_is_counted_and_the_latest_are_listed_with_a_note_for_the_rest(
+    project: Project, tmp_path: Path
+) -> None:
+    from generator.reports.compute import EARLY_SHOWN
+    from generator.reports.view import build_report_view
+    from tests.report_fixtures import ROWS
+
+    early = [
+        dict(reference=f"REQ-1448-{n:05d}", received_on=date(2026, 11, 11), applicant_name=f"مستفيد {n}",
+             channel="المقابلة", decision="قبول", decision_date=date(2026, 11, 12 + n % 10),
+             early_reason=f"سبب {n}")
+        for n in range(100, 100 + EARLY_SHOWN + 10)
+    ]
+    write_registers(project, tmp_path, {**ROWS, "requests": [*ROWS["requests"], *early]})
+    report = report_figures(project, tmp_path, parse_period("1448-06"), today=TODAY)[0]
+    figures = report.current.requests
+    assert figures.early_count == EARLY_SHOWN + 10  # every one counted
+    assert len(figures.early) == EARLY_SHOWN
+    assert [e.decided_on for e in figures.early] == sorted(e.decided_on for e in figures.early)
+    latest = sorted(early, key=lambda r: (r["decision_date"], r["reference"]))[-EARLY_SHOWN:]
+    assert [e.reference for e in figures.early] == [r["reference"] for r in latest]  # the latest, oldest first
+    view = build_report_view(project, report, load_wording(project).report)
+    table = next(t for s in view.sections for t in s.tables if t.id == "requests_early")
+    assert len(table.lines) == EARLY_SHOWN
+    assert "٤٠" in table.note and "٣٠" in table.note and "سجل الطلبات" in table.note

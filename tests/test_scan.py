@@ -104,7 +104,7 @@ def test_a_mixed_stack_files_every_page_in_its_case_in_order_and_queues_the_rest
     for page in queued:
         thumb = Image.open(out / "scans" / page.thumbnail)
         assert thumb.width <= 240 and (out / "scans" / page.image).is_file()
-    assert not list((out / "scans").glob(".scan-*"))  # the staging folder is gone
+    assert not list((out / "scans").glob(".scan.*"))  # the staging folder is gone
 
 
 def test_the_command_lists_what_waits_and_exits_1_until_the_queue_is_empty(
@@ -290,3 +290,27 @@ def test_two_scans_of_the_same_sheets_at_once_file_each_page_once(tmp_path: Path
     folder = out / "cases" / reference
     assert codes_of(folder / "signed-application.pdf") == [f"{reference} BR-F-01 1/2", f"{reference} BR-F-01 2/2"]
     assert sorted(p.reason for p in waiting(OfficeDB(out))) == ["already_filed"] * 3
+
+
+def test_a_scan_killed_after_reading_leaves_no_pictures_and_the_next_scan_files_the_stack(
+    tmp_path: Path, project: Project
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    reference = issue_case(project, out)
+    stack = stack_pdf(tmp_path / "stack.pdf", printed(out, reference, "declaration"))
+    argv = [sys.executable, "-m", "generator", "scan", str(stack), "--out", str(out),
+            "--policy", str(ROOT / "policies" / "policy.yml")]  # fmt: skip
+    env = {**os.environ, "WATHIQA_FAULT": "scan.read", "WATHIQA_TODAY": DAY.isoformat()}
+    killed = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert killed.returncode == -9
+    assert list((out / "scans").glob(".scan.*"))  # the killed run's page pictures
+    assert not (out / "cases" / reference / "signed-declaration.pdf").exists()
+    env.pop("WATHIQA_FAULT")
+    again = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert codes_of(out / "cases" / reference / "signed-declaration.pdf") == [f"{reference} BR-F-02 1/1"]
+    assert not list((out / "scans").glob(".scan.*"))  # the next run removed the dead run's pictures

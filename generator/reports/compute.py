@@ -65,6 +65,8 @@ AGE_BANDS: tuple[tuple[int, int | None], ...] = ((0, 14), (15, 30), (31, 60), (6
 """Days an awaiting request has waited: 0-14, 15-30, 31-60, over 60."""
 
 OLDEST_SHOWN = 10
+EARLY_SHOWN = 30
+"""Early decisions listed by name with their reasons; all of them are counted, the rest are in the register."""
 """How many of the longest-waiting requests are listed by name."""
 
 
@@ -290,6 +292,7 @@ def _requests(project: Project, rows: list[Entry], period: Period, as_of: date) 
     bands = tuple(
         sum(1 for w in waits if low <= w.days and (high is None or w.days <= high)) for low, high in AGE_BANDS
     )
+    early = _early_decisions(project, mine, as_of)
     return RequestFigures(
         received=len(mine),
         by_channel=_count((e.record.get("channel") for e in mine), opts("channel")),
@@ -302,7 +305,8 @@ def _requests(project: Project, rows: list[Entry], period: Period, as_of: date) 
         reply_days=tuple(reply_days),
         awaiting_by_age=bands,
         oldest=tuple(waits[:OLDEST_SHOWN]),
-        early=_early_decisions(project, mine, as_of),
+        early=early[-EARLY_SHOWN:],
+        early_count=len(early),
     )
 
 

@@ -96,7 +96,9 @@ class RequestFigures:
     """The whole backlog at the end of the period (whenever received), per :data:`AGE_BANDS`."""
     oldest: tuple[Waiting, ...]
     early: tuple[EarlyDecision, ...] = ()
-    """The period's requests decided before their earliest reply date, with the reasons recorded."""
+    """The period's requests decided before their earliest reply date, with the reasons recorded: the latest
+    :data:`EARLY_SHOWN` of them (``early_count`` counts them all)."""
+    early_count: int = 0
 
     @property
     def replied(self) -> int:

@@ -279,11 +279,11 @@ class _Builder:
                             w.after_standard.format(days=shown_days),
                             (c.replied - c.replies_before(days), p.replied - p.replies_before(days)),
                         ),
-                        Line(w.early_decisions, (len(c.early), len(p.early)), kind="count"),
+                        Line(w.early_decisions, (c.early_count, p.early_count), kind="count"),
                     ),
                     self.words.figure,
                 ),
-                self._early_decisions(c.early),
+                self._early_decisions(c.early, c.early_count),
                 Table(
                     "requests_backlog",
                     w.backlog,
@@ -306,7 +306,10 @@ class _Builder:
             ),
         )
 
-    def _early_decisions(self, early: tuple[EarlyDecision, ...]) -> Table:
+    def _digits(self, n: int) -> str:
+        return to_display_digits(str(n), self.digits)
+
+    def _early_decisions(self, early: tuple[EarlyDecision, ...], count: int) -> Table:
         """Every decision taken before the earliest reply date, with its reason: the honest side of the count."""
         w = self.words.requests
         lines = tuple(
@@ -324,7 +327,8 @@ class _Builder:
             ("text", "date", "date", "text"),
             lines,
             w.reference,
-            note="" if lines else w.none_early,
+            note=w.more_early.format(shown=self._digits(len(lines)), count=self._digits(count)) if count > len(lines)
+            else "" if lines else w.none_early,
         )
 
     def contacts(self) -> Section:

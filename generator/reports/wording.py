@@ -67,6 +67,7 @@ class RequestWords(_Strict):
     early_reason: Text
     no_reason: Text = Field(description="An early decision with no reason recorded (typed into the register)")
     none_early: Text
+    more_early: Text = Field(description="Under a list cut short: {shown} of the {count} early decisions are listed")
 
 
 class ContactWords(_Strict):

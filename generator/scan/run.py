@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,9 +26,10 @@ from ..config.project import Project
 from ..content.page_code import PageCode
 from ..content.text import today as system_today
 from ..errors import DataError
+from ..faults import fault_point
 from ..office.audit import command_line_actor, record_event
 from ..office.db import OfficeDB
-from ..workflow.folders import ensure_writable_dir
+from ..workflow.folders import ensure_writable_dir, remove_dead_stages, stage_dir
 from . import queue
 from .decode import read_page, upright
 from .filing import CaseDocument, case_document, case_known, file_pages, filed_pages, journal_signed
@@ -186,11 +186,13 @@ def scan(
     inputs = open_inputs(paths)
     ensure_writable_dir(out_dir)
     db = OfficeDB(out_dir)
-    day = day or system_today()
+    day = day or system_today(project.policy)
     total = sum(source.pages for source in inputs)
     seen_before = {source.sha256 for source in inputs if queue.scanned_before(db, source.sha256)}
     result = ScanResult(pages=total)
-    staging = Path(tempfile.mkdtemp(prefix=".scan-", dir=ensure_writable_dir(out_dir / queue.SCANS_DIR)))
+    scans = ensure_writable_dir(out_dir / queue.SCANS_DIR)
+    remove_dead_stages(scans)  # the page pictures of a scan that was killed
+    staging = stage_dir(scans, "scan")
     try:
         pages: list[_Page] = []
         for done, scanned in enumerate(iter_pages(inputs), 1):
@@ -201,6 +203,7 @@ def scan(
             del scanned
             if progress is not None:
                 progress(done, total)
+        fault_point("scan.read")
         for page in pages:
             _judge_alone(page, project, out_dir, db, seen_before)
         registers: set[str] = set()
@@ -254,7 +257,7 @@ def assign_page(
             raise DataError("هذه الصفحة لم تعد في قائمة الانتظار (حُفظت أو استُبعدت)")
         order = file_pages(document, total, {page: jpeg})
         if order == list(range(1, total + 1)):
-            register_id = journal_signed(conn, project, document, system_today())
+            register_id = journal_signed(conn, project, document, system_today(project.policy))
     record_event(db, actor or command_line_actor(), "scan_assign", reference, f"signed-{doc_id}.pdf: {page}/{total}")
     if register_id:
         apply_pending(project, out_dir, registers=[register_id], db=db)

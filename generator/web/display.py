@@ -18,13 +18,33 @@ from ..config.model import Policy
 from ..config.project import Project
 from ..content.text import to_display_digits, to_local
 
-__all__ = ["init_app", "shown_digits", "shown_moment", "titled"]
+__all__ = ["init_app", "shown", "shown_digits", "shown_moment", "titled"]
 
 _INTERNAL_WORDS = {"#answer": " (الرد على الطلب)", "(pending)": "(معلّق في السجل)"}
 
 
 def shown_digits(value: object, policy: Policy) -> str:
     return to_display_digits("" if value is None else str(value), policy.settings.digits)
+
+
+_CODE = r"(?<![\w.-])(?=[A-Za-z0-9._-]*[A-Za-z])(?=[A-Za-z0-9._-]*[0-9])[A-Za-z0-9._-]+(?![\w.-])"
+"""A reference or a form code (``REQ-1448-00012``, ``BR-F-01``): letters and digits written as printed."""
+_ADDRESS = r"(?:https?://|mailto:)\S+|[^\s@]+@[^\s@]+"
+_AS_WRITTEN = re.compile(f"{_ADDRESS}|{_CODE}", re.IGNORECASE)
+
+
+def shown(value: object, policy: Policy) -> Markup:
+    """Stored text as a clerk reads it among Arabic words: codes, web addresses and e-mails isolated left to right
+    as written (their digits are part of them); every other number in the policy's digits."""
+    text = "" if value is None else str(value)
+    parts: list[Markup | str] = []
+    last = 0
+    for match in _AS_WRITTEN.finditer(text):
+        parts.append(shown_digits(text[last : match.start()], policy))
+        parts.append(Markup('<bdi dir="ltr">{}</bdi>').format(match.group()))
+        last = match.end()
+    parts.append(shown_digits(text[last:], policy))
+    return Markup("").join(parts)
 
 
 def shown_moment(value: object, policy: Policy) -> str:
@@ -54,4 +74,5 @@ def init_app(app: Flask, project: Project) -> None:
     policy = project.policy
     app.jinja_env.filters["titled"] = lambda value: titled(value, project)
     app.jinja_env.filters["digits"] = lambda value: shown_digits(value, policy)
+    app.jinja_env.filters["shown"] = lambda value: shown(value, policy)
     app.jinja_env.filters["when"] = lambda value: Markup('<bdi dir="ltr">{}</bdi>').format(shown_moment(value, policy))
