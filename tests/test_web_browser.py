@@ -311,6 +311,6 @@ def test_clerk_scans_the_signed_stack_and_files_what_waits_by_hand(
     page.goto(f"{base}/cases/{reference}#papers")  # the case page says what came back and what is missing
     papers = page.locator("#papers")
     expect(papers.locator("tr", has_text="إقرار")).to_contain_text("موقّع كاملًا")
-    expect(papers.locator("tr", has_text="طلب فتح")).to_contain_text("تنقص الصفحة 1 من 2")
+    expect(papers.locator("tr", has_text="طلب فتح")).to_contain_text("تنقص الصفحة ١ من ٢")
     expect(papers.locator(".flash.pending")).to_contain_text("صورة الهوية الوطنية أو الإقامة")
     papers.screenshot(path=str(screenshots(tmp_path) / "office-app-case-papers.png"))

@@ -189,7 +189,7 @@ def test_register_prints_for_the_binder(client: FlaskClient, out: Path) -> None:
 def test_decision_is_recorded_and_its_letter_written(client: FlaskClient, out: Path) -> None:
     reference = issue(client)
     page = text(client.get("/decisions"))
-    assert reference in page and "بانتظار القرار (1)" in page
+    assert reference in page and "بانتظار القرار (١)" in page
     token = csrf(client)
     response = client.post(f"/decisions/requests/{reference}", data={"csrf_token": token, "decision": "rejected"})
     assert response.status_code == 302  # an apology needs its reason: said on the page the browser goes back to
@@ -210,7 +210,7 @@ def test_decision_is_recorded_and_its_letter_written(client: FlaskClient, out: P
     assert pdf.status_code == 200 and reference in pdf_text(pdf.data)
     rows = read_register(PROJECT, "requests", out).rows
     assert rows[0].values["decision"] == "rejected" and rows[0].values["letter_reference"]
-    assert "بانتظار القرار (0)" in text(client.get("/decisions"))
+    assert "بانتظار القرار (٠)" in text(client.get("/decisions"))
     actions = [e.action for e in audit_entries(OfficeDB(out))]
     assert actions[:2] == ["decide", "record_decision"]
 
@@ -285,7 +285,7 @@ def test_batch_names_each_bad_row_then_merges_the_rest(client: FlaskClient, tmp_
         assert time.monotonic() < deadline
         assert '<meta http-equiv="refresh" content="2">' in page  # the page polls without JavaScript
         time.sleep(0.2)
-    assert "اكتمل الدمج: 3 مستندات، وتُرك 2 من الصفوف غير الصالحة" in page
+    assert "اكتمل الدمج: ٣ مستندات، وتُرك ٢ من الصفوف غير الصالحة" in page
     print_pdf = re.search(r'href="(/batches/[^"]+/print\.pdf)"', page)
     assert print_pdf
     pdf = client.get(print_pdf.group(1))
@@ -348,7 +348,7 @@ def test_a_survey_is_issued_from_its_rating_buttons(client: FlaskClient) -> None
     assert response.status_code == 302, text(response)[:2000]
     case = text(client.get(response.headers["Location"]))
     assert "استبانة قياس رضا المستفيدين" in case
-    assert "راضٍ جدًا (5)" in case and "غير راضٍ إطلاقًا (1)" in case
+    assert "راضٍ جدًا (٥)" in case and "غير راضٍ إطلاقًا (١)" in case
 
 
 def test_a_register_open_in_excel_never_blocks_the_clerk(client: FlaskClient, out: Path) -> None:
