@@ -167,11 +167,11 @@ def test_the_reply_rule_on_the_decisions_page(page: Page, office: tuple[str, Pat
     card.locator("textarea[name=early_reason]").fill("اكتمل ملف الطلب واعتمدته اللجنة في اجتماعها")
     card.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/decisions\?batch=decisions-\d{8}-\d+$"))
-    expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
+    expect(page.locator("section.result")).to_contain_text("كُتب ١ خطاب")
     page.reload()
     page.go_back()
     page.go_forward()
-    expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
+    expect(page.locator("section.result")).to_contain_text("كُتب ١ خطاب")
     assert len(list((out / "batches").iterdir())) == 1  # reload and Back wrote nothing again
     outgoing = api.read_register(PROJECT, "outgoing", out).rows
     assert len(outgoing) == 1

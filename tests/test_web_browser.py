@@ -204,13 +204,13 @@ def test_archivist_decides_prints_the_letter_and_reads_the_figures(
     reference = page.url.rsplit("/", 1)[1]
 
     page.goto(f"{base}/decisions")
-    expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(1)")
+    expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(١)")
     card = page.locator("form.decision", has_text=reference)
     card.locator("input[name=decision][value=accepted]").check()
     card.locator("textarea[name=early_reason]").fill("اكتملت دراسة الطلب قبل المدة")  # decided the day of issue
     card.locator("button[type=submit]").click()
-    expect(page.locator("section.result")).to_contain_text("كُتب 1 خطاب")
-    expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(0)")
+    expect(page.locator("section.result")).to_contain_text("كُتب ١ خطاب")
+    expect(page.locator("h3", has_text="بانتظار القرار")).to_contain_text("(٠)")
     href = page.locator("a", has_text="طباعتها كلها").get_attribute("href")
     assert href
     letters = page.request.get(base + href)
@@ -286,7 +286,7 @@ def test_clerk_scans_the_signed_stack_and_files_what_waits_by_hand(
     page.goto(f"{base}/scans")
     page.set_input_files("input[name=stack]", str(stack))
     page.get_by_role("button", name="مسح الحزمة").click()
-    expect(page.locator(".flash.ok")).to_contain_text("حُفظ 1 مستند", timeout=120_000)
+    expect(page.locator(".flash.ok")).to_contain_text("قُرئت ٣ صفحات، وحُفظ ١ مستند", timeout=120_000)
     signed = page.locator("a", has_text="signed-declaration.pdf")
     href = signed.get_attribute("href")
     assert href and page.request.get(base + href).ok
