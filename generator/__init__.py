@@ -136,16 +136,20 @@ def correct_case(
     today: date | None = None,
     renderers: CaseRenderers | None = None,
     after_answer: bool = False,
+    base_version: int | None = None,
+    token: str = "",
 ) -> AmendResult:
     """Correct an issued case: its documents re-issued under the same reference, marked «نسخة مصححة» with the day,
     the replaced files kept in ``cases/REFERENCE/vN/``, the register row updated through the journal, who and why
     in the case's history and the audit trail. After its decision letter was sent only with ``after_answer``
-    (an archivist or an admin): otherwise :class:`CaseStateError`."""
+    (an archivist or an admin): otherwise :class:`CaseStateError`. With ``base_version`` (the version the data
+    was read from) a case corrected since raises ``CaseChangedError``; with ``token`` the same form sent twice
+    makes one version."""
     from .workflow.amend import correct_case as correct
 
     return correct(
         project, out_dir, reference, data, by=by, reason=reason, today=today, renderers=renderers,
-        after_answer=after_answer,
+        after_answer=after_answer, base_version=base_version, token=token,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -169,3 +170,133 @@ def test_a_correction_killed_before_the_swap_leaves_the_case_as_it_was(issued: t
     result = api.correct_case(PROJECT, out, reference, example_values(applicant_name=FIXED), by="clerk1")
     assert result.version == 1 and row_of(out, reference)["applicant_name"] == FIXED
     assert not [p for p in (out / "cases").iterdir() if ".stage-" in p.name]
+
+
+# ------------------------------------------------------------------------------------------- one press, one version
+_CORRECT_SCRIPT = (
+    "import json, sys; from pathlib import Path; import generator as api; "
+    "from generator.workflow.amend import CaseChangedError; from tests.web_helpers import PROJECT, example_values\n"
+    "out, reference, by, token, name = sys.argv[1:6]\n"
+    "try:\n"
+    "    r = api.correct_case(PROJECT, Path(out), reference, example_values(applicant_name=name), by=by,"
+    " base_version=0, token=token)\n"
+    "    print(json.dumps({'version': r.version, 'repeated': r.repeated}))\n"
+    "except CaseChangedError as e:\n"
+    "    print(json.dumps({'changed_by': e.later.by, 'version_now': e.later.version}))\n"
+)
+
+
+def _corrections_at_once(out: Path, reference: str, meet_dir: Path, runs: list[tuple[str, str, str]]) -> list[dict]:
+    """Real processes correcting one case, each held after reading the case until every other one has read it too
+    (or is done): the two presses of a double click, or two clerks with the same case open."""
+    from tests.rendezvous import Rendezvous
+
+    meet = Rendezvous(meet_dir)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **meet.env(["amend.opened"])}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _CORRECT_SCRIPT, str(out), reference, by, token, name],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        for by, token, name in runs
+    ]  # fmt: skip
+
+    def all_read(pid: int, seen: Any, pids: Any) -> bool:
+        return all(other == pid or "amend.opened" in seen.passed[other] or other in seen.finished for other in pids)
+
+    seen = meet.run(procs, all_read)
+    assert all("amend.opened" in points for points in seen.passed.values())  # both had read the case: a real race
+    results = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), results
+    return [json.loads(stdout) for stdout, _ in results]
+
+
+def test_the_same_correction_sent_twice_at_once_makes_one_version(issued: tuple[Path, str], tmp_path: Path) -> None:
+    """A double click on «إصدار نسخة مصححة» (two requests, here two processes) makes v1 once; the second press
+    is told which version the first made."""
+    out, reference = issued
+    outcomes = _corrections_at_once(out, reference, tmp_path / "meet", [("clerk1", "T1", FIXED), ("clerk1", "T1", FIXED)])
+    assert sorted(o["repeated"] for o in outcomes) == [False, True]
+    assert {o["version"] for o in outcomes} == {1}
+    folder = out / "cases" / reference
+    assert not (folder / "v2").exists()
+    history = json.loads((folder / "history.json").read_text(encoding="utf-8"))
+    assert [(h["kind"], h["version"]) for h in history] == [("correct", 1)]
+    assert [e.action for e in audit_entries(OfficeDB(out))].count("case_correct") == 1
+    assert row_of(out, reference)["applicant_name"] == FIXED
+
+
+def test_two_clerks_correcting_one_case_at_once_lose_neither_correction(issued: tuple[Path, str], tmp_path: Path) -> None:
+    """Two clerks opened the same case and corrected different things: the first to finish makes v1; the other is
+    refused with who corrected it, so their work is looked at rather than silently overwritten."""
+    out, reference = issued
+    other = "عبدالله محمد أحمد الزهراني"
+    outcomes = _corrections_at_once(
+        out, reference, tmp_path / "meet", [("clerk1", "T1", FIXED), ("clerk2", "T2", other)]
+    )
+    made = [o for o in outcomes if "version" in o]
+    refused = [o for o in outcomes if "changed_by" in o]
+    assert len(made) == 1 and len(refused) == 1 and made[0]["version"] == 1
+    winner = "clerk1" if row_of(out, reference)["applicant_name"] == FIXED else "clerk2"
+    assert refused[0] == {"changed_by": winner, "version_now": 1}
+    history = json.loads((out / "cases" / reference / "history.json").read_text(encoding="utf-8"))
+    assert [(h["kind"], h["by"]) for h in history] == [("correct", winner)]
+
+
+def test_a_correction_never_changes_the_decision(issued: tuple[Path, str]) -> None:
+    """The decision is the archivist's, on the decisions page: a correction that carries one leaves it as it was."""
+    out, reference = issued
+    before = json.loads((out / "cases" / reference / "record.json").read_text(encoding="utf-8"))
+    api.correct_case(PROJECT, out, reference, {**example_values(applicant_name=FIXED), "decision": "accepted"}, by="c")
+    after = json.loads((out / "cases" / reference / "record.json").read_text(encoding="utf-8"))
+    assert after.get("decision") == before.get("decision") and after["applicant_name"] == FIXED
+
+
+# ------------------------------------------------------------------------------------------- `wathiqa case`
+def _wathiqa(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "generator", *map(str, args), "--policy", str(ROOT / "policies" / "policy.yml")]
+    return subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def test_an_administrator_corrects_voids_and_sets_statuses_from_the_command_line(
+    issued: tuple[Path, str], tmp_path: Path
+) -> None:
+    out, reference = issued
+    folder = out / "cases" / reference
+    shown = _wathiqa("case", "show", reference, "--out", out)
+    assert shown.returncode == 0, shown.stderr
+    assert "--from-version 0" in shown.stdout and "applicant_name:" in shown.stdout
+    assert "decision:" not in shown.stdout  # the decision is not the correction's
+    data = tmp_path / "case.yml"
+    data.write_text(shown.stdout.replace('city: "الرياض"', 'city: "جدة"'), encoding="utf-8")
+    assert 'city: "جدة"' in data.read_text(encoding="utf-8")
+
+    done = _wathiqa("case", "correct", reference, "--data", data, "--from-version", "0", "--reason", "المدينة", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "النسخة ١" in done.stdout and (folder / "v1" / "application.pdf").is_file()
+    assert row_of(out, reference)["city"] == "جدة"
+    history = json.loads((folder / "history.json").read_text(encoding="utf-8"))
+    assert history[-1]["by"].endswith("(سطر الأوامر)") and history[-1]["reason"] == "المدينة"
+
+    listing = sorted(os.listdir(folder))
+    data.write_text(shown.stdout.replace('district: "النسيم"', 'district: "الملقا"'), encoding="utf-8")
+    stale = _wathiqa("case", "correct", reference, "--data", data, "--from-version", "0", "--out", out)
+    assert stale.returncode == 2 and "صحّح" in stale.stderr and "النسخة 1" in stale.stderr
+    assert sorted(os.listdir(folder)) == listing and row_of(out, reference)["district"] != "الملقا"
+
+    data.write_text(shown.stdout.replace('mobile: "0501234567"', 'mobile: "12"'), encoding="utf-8")
+    bad = _wathiqa("case", "correct", reference, "--data", data, "--out", out)
+    line = next(n for n, text in enumerate(shown.stdout.splitlines(), 1) if text.startswith("mobile:"))
+    assert bad.returncode == 2 and f"{data}:{line}" in bad.stderr and "mobile" in bad.stderr, bad.stderr
+    assert sorted(os.listdir(folder)) == listing
+
+    status = _wathiqa("case", "status", reference, "قيد الدراسة", "--note", "أُحيل للجنة", "--out", out)
+    assert status.returncode == 0, status.stderr
+    assert row_of(out, reference)["status"] == "under_review"
+    unreasoned = _wathiqa("case", "void", reference, "--out", out)
+    assert unreasoned.returncode == 2 and "سبب الإلغاء" in unreasoned.stderr
+    voided = _wathiqa("case", "void", reference, "--reason", "طلب مكرر", "--out", out)
+    assert voided.returncode == 0, voided.stderr
+    assert row_of(out, reference)["status"] == "void"
+    again = _wathiqa("case", "correct", reference, "--data", data, "--out", out)
+    assert again.returncode == 2 and "ملغاة" in again.stderr
+    missing = _wathiqa("case", "show", "REQ-1448-99999", "--out", out)
+    assert missing.returncode == 2 and "REQ-1448-99999" in missing.stderr

@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", metavar="DATE", help="last day (with --from)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--evidence", action="store_true", help="also write the evidence zip of the period")
+    from .case import add_case_parser
+
+    add_case_parser(command)
     p = command("scan", "file a scanned stack of signed paper into its cases by each page's QR code")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF from the scanner, or JPEG/PNG/TIFF")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -236,6 +239,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if report.report.uncounted:
             print(f"{len(report.report.uncounted)} row(s) could not be counted; the report lists them", file=out)
         return 0
+    if args.command == "case":
+        from .case import case_command
+
+        return case_command(project, args, out, err)
     if args.command == "scan":
         from .scan import scan_command
 

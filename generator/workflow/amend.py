@@ -50,9 +50,11 @@ __all__ = [
     "HISTORY_FILE",
     "VOID",
     "AmendResult",
+    "CaseChangedError",
     "HistoryEvent",
     "IssuedCase",
     "correct_case",
+    "decided_later",
     "open_case",
     "set_status",
     "settable_statuses",
@@ -75,6 +77,21 @@ MSG_VOID_ANSWERED = "صدر خطاب القرار لهذه الحالة، فلا
 MSG_NO_VOID_STATUS = "لا تحتوي قائمة حالات الطلب في السياسة على الحالة «ملغى» (المعرّف void)؛ أضفها ثم أعد المحاولة."
 MSG_STATUS_UNKNOWN = "هذه الحالة ليست مما يُختار يدويًا: {}"
 MSG_NO_ROW = "لا يوجد في السجل صف لهذه الحالة بعد."
+MSG_CHANGED = (
+    "صحّح {by} هذه الحالة بعد أن فُتحت بياناتها للتصحيح، فلم يُصدر شيء حتى لا يضيع تصحيحه. "
+    "راجع ما يخالف الحالة الآن ثم صحّح من جديد."
+)
+
+
+class CaseChangedError(CaseStateError):
+    """Raised when a correction was drawn from an older version of the case than the one there now (another
+    clerk corrected it meanwhile): nothing is issued, so neither correction is lost without a look."""
+
+    def __init__(self, later: HistoryEvent, record: dict[str, Any]) -> None:
+        self.later = later
+        self.record = record
+        """The case's data as it is now."""
+        super().__init__(MSG_CHANGED.format(by=later.by))
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,8 @@ class HistoryEvent:
     """For a correction: the files it replaced are kept in ``v{version}/``."""
     status: str = ""
     """For a status change: the option id set."""
+    token: str = ""
+    """For a correction sent from the office app: the token of the form it came from (one press, one version)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +147,11 @@ class IssuedCase:
     def versions(self) -> list[int]:
         return sorted(e.version for e in self.history if e.kind == "correct")
 
+    @property
+    def version(self) -> int:
+        """The version the case's files are at: 0 as issued, N after its N-th correction."""
+        return max(self.versions, default=0)
+
 
 @dataclass(frozen=True)
 class AmendResult:
@@ -137,6 +161,8 @@ class AmendResult:
     """The register is open in Excel: the change waits in the journal."""
     waiting_reason: str = ""
     files: list[Path] = field(default_factory=list)
+    repeated: bool = False
+    """The same correction form was sent again: nothing new was made, ``version`` is the one it made before."""
 
 
 # ------------------------------------------------------------------------------------------- reading a case
@@ -197,10 +223,17 @@ def correct_case(
     today: date | None = None,
     renderers: CaseRenderers | None = None,
     after_answer: bool = False,
+    base_version: int | None = None,
+    token: str = "",
 ) -> AmendResult:
     """Re-issue the case's documents from corrected ``values`` (raw, validated here: DataError as for an issue),
     keeping the replaced files in ``v{N}/``. ``after_answer``: the caller may correct a case whose decision
-    letter was sent (an archivist or an admin); otherwise that is a :class:`CaseStateError`."""
+    letter was sent (an archivist or an admin); otherwise that is a :class:`CaseStateError`.
+
+    ``base_version``: the version the corrected values were read from (0 for the case as issued); when the case
+    has been corrected since, :class:`CaseChangedError` and nothing is written. ``token``: the form's token; the
+    same form sent again (a double click, a reload) gets the version it made the first time, with
+    ``AmendResult.repeated``."""
     today = today or current_day()
     case = open_case(project, out_dir, reference)
     if case.voided:
@@ -208,13 +241,27 @@ def correct_case(
     if case.answered and not after_answer:
         raise CaseStateError(MSG_ANSWERED)
     document = case.document
-    record = validate_record(document, project.policy, {**_kept_fields(project, case), **values})
-    if record == case.record:
-        raise CaseStateError(MSG_UNCHANGED)
+    kept = _kept_fields(project, case)
+    given = {k: v for k, v in values.items() if k not in decided_later(project, case)}
+    record = validate_record(document, project.policy, {**given, **kept})
+    fault_point("amend.opened")
     renderers = renderers or CaseRenderers(project)
     cases = case.folder.parent
     db = OfficeDB(out_dir)
     with _case_lock(cases, reference):
+        history = read_history(case.folder)  # as it is now: another correction may have finished while we waited
+        made = next((e for e in history if token and e.token == token), None)
+        if made is not None:
+            pending, waiting = _sync(project, out_dir, document, reference, db)
+            return AmendResult(reference, made.version, pending, waiting, repeated=True)
+        if any(e.kind == "void" for e in history):
+            raise CaseStateError(MSG_VOIDED)
+        now = _current_record(project, case)
+        later = [e for e in history if e.kind == "correct" and e.version > (base_version or 0)]
+        if base_version is not None and later:
+            raise CaseChangedError(later[-1], now)
+        if record == now:
+            raise CaseStateError(MSG_UNCHANGED)
         remove_dead_stages(cases)
         version = _next_version(case.folder)
         entry_id = None
@@ -225,7 +272,7 @@ def correct_case(
                     conn, document.register_id, "update", f"{reference}#correction-v{version}", cells,
                     target=reference, waits_for=case.folder / f"v{version}", source=document.id,
                 )  # fmt: skip
-        event = HistoryEvent("correct", now_utc(), today.isoformat(), by, reason.strip(), version)
+        event = HistoryEvent("correct", now_utc(), today.isoformat(), by, reason.strip(), version, token=token)
         stage = stage_dir(cases, reference)
         try:
             replaced = _link_previous(case.folder, stage, version, _document_files(project, document))
@@ -251,12 +298,21 @@ def correct_case(
     return AmendResult(reference, version, pending, waiting, [case.folder / f.name for f in files])
 
 
-def _kept_fields(project: Project, case: IssuedCase) -> dict[str, Any]:
-    """Recorded values the correction form does not show (the decision, filled later): kept as they are."""
+def _current_record(project: Project, case: IssuedCase) -> dict[str, Any]:
+    """The case's data as its folder holds it now (read under the case's lock)."""
+    raw = json.loads((case.folder / RECORD_FILE).read_text(encoding="utf-8"))
+    return validate_record(case.document, project.policy, raw)
+
+
+def decided_later(project: Project, case: IssuedCase) -> set[str]:
+    """The fields that hold the decision on the case's register: set by deciding, never by a correction."""
     register_id = case.document.register_id
-    hidden = {
-        d.answers.column for d in project.documents.values() if d.answers and d.answers.register_id == register_id
-    }
+    return {d.answers.column for d in project.documents.values() if d.answers and d.answers.register_id == register_id}
+
+
+def _kept_fields(project: Project, case: IssuedCase) -> dict[str, Any]:
+    """Recorded values the correction does not change (the decision, filled later): kept as they are."""
+    hidden = decided_later(project, case)
     return {k: v for k, v in case.record.items() if k in hidden}
 
 

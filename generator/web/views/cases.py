@@ -3,6 +3,7 @@ correcting a case (the issue form, prefilled), voiding it, setting its status.""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -17,8 +18,9 @@ from werkzeug.wrappers import Response
 from ...config.model import Document, FieldDef
 from ...content.text import to_hijri
 from ...errors import CaseStateError, DataError, InputError
-from ...workflow.amend import IssuedCase, open_case, settable_statuses
+from ...workflow.amend import CaseChangedError, IssuedCase, open_case, settable_statuses
 from .. import messages
+from ..display import shown_digits
 from ..fields import FormValues, decided_later, display_value, form_sections, read_form, record_input
 from ..security import current_user, role_required
 from ..state import office
@@ -263,8 +265,21 @@ def _date_text(iso: str, calendar: str) -> str:
 
 
 def _correct_page(
-    issued: IssuedCase, values: FormValues, errors: dict[str, str], problem: str | None = None, status: int = 200
+    issued: IssuedCase,
+    values: FormValues,
+    errors: dict[str, str],
+    problem: str | None = None,
+    status: int = 200,
+    *,
+    token: str | None = None,
+    version: int | None = None,
+    differences: list[tuple[str, str]] | None = None,
+    note: str | None = None,
 ) -> tuple[str, int]:
+    """The correction form. ``token`` and ``version`` travel with it: the same form sent twice makes one version,
+    and a form drawn before another clerk's correction is not issued over it without a look."""
+    from .documents import new_token
+
     project = office().project
     document = issued.document
     page = render_template(
@@ -275,8 +290,30 @@ def _correct_page(
         error_count=len(errors),
         problem=problem,
         calendar=project.policy.settings.calendar,
+        token=token or new_token(),
+        version=issued.version if version is None else version,
+        differences=differences or [],
+        note=note,
     )
     return page, status
+
+
+def _differences(document: Document, sent: dict[str, Any], now: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields the clerk sees where the data sent (validated) differs from the case as another correction
+    left it: each field's label and the value there now («—»: empty now)."""
+    skip = decided_later(office().project, document)
+    there = form_values(document, now)
+    return [
+        (f.label, _shown_value(there.get(f.id)))
+        for f in document.input_fields()
+        if f.id not in skip and sent.get(f.id) != now.get(f.id)
+    ]
+
+
+def _shown_value(value: str | list[str] | None) -> str:
+    if isinstance(value, list):
+        return "، ".join(value)
+    return value or "—"
 
 
 def _correctable(reference: str) -> IssuedCase:
@@ -316,24 +353,36 @@ def correct(reference: str) -> Any:
     document = issued.document
     values = read_form(document, request.form, skip=decided_later(state.project, document))
     reason = request.form.get("_reason", "").strip()
+    token = request.form.get("_token", "")[:64]
+    version = request.form.get("_version", type=int)
+    again = functools.partial(_correct_page, issued, values, token=token or None, version=version)
+    if request.form.get("_action") == "stay":  # Enter pressed in a field: nothing is corrected
+        return again({}, note=messages.ENTER_CORRECTS_NOTHING)
     checked = check_record(state.project, document.id, record_input(document, values))
     if checked.errors:
-        return _correct_page(issued, values, dict(checked.errors), status=422)
+        return again(dict(checked.errors), status=422)
     user = current_user()
     try:
         result = correct_case(
             state.project, state.out_dir, reference, record_input(document, values), by=actor(), reason=reason,
             renderers=state.issuer.renderers(), after_answer=bool(user and user.can("archivist")),
+            base_version=version, token=token,
         )  # fmt: skip
+    except CaseChangedError as err:  # the form now stands on the version there: sent again, it is issued
+        differences = _differences(document, checked.record, err.record)
+        return again({}, str(err), 409, version=err.later.version, differences=differences)
     except CaseStateError as err:
-        return _correct_page(issued, values, {}, problem=str(err), status=409)
+        return again({}, str(err), 409)
     except DataError as err:
-        return _correct_page(issued, values, {}, problem=str(err), status=422)
+        return again({}, str(err), 422)
     shown = Markup('<bdi dir="ltr">{}</bdi>').format(reference)
-    if result.pending:
-        flash(Markup(messages.CORRECTED_PENDING).format(shown, result.version, result.waiting_reason), "pending")
+    number = shown_digits(result.version, state.project.policy)
+    if result.repeated:
+        flash(Markup(messages.CORRECTED_BEFORE).format(shown, number), "ok")
+    elif result.pending:
+        flash(Markup(messages.CORRECTED_PENDING).format(shown, number, result.waiting_reason), "pending")
     else:
-        flash(Markup(messages.CORRECTED).format(shown, result.version), "ok")
+        flash(Markup(messages.CORRECTED).format(shown, number), "ok")
     return redirect(url_for("cases.case", reference=reference))
 
 
