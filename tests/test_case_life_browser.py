@@ -227,3 +227,60 @@ def test_the_case_page_tells_the_story(page: Page, office: tuple[str, Path], tmp
     folder = out / "cases" / reference
     singles = sum(len(PdfReader(p).pages) for p in folder.glob("*.pdf"))
     assert len(PdfReader(io.BytesIO(combined)).pages) == singles  # every document and the letter, once
+
+
+def test_a_correction_sent_twice_without_javascript_makes_one_version(page: Page, office: tuple[str, Path]) -> None:
+    """Without the page's script nothing disables the button: a double click, then the very same form sent again
+    (as a browser retries a request that seemed lost) make one version, and the clerk lands on the case."""
+    base, out = office
+    reference = issue_case(out)
+    context = page.context.browser.new_context(java_script_enabled=False, locale="ar-SA")  # type: ignore[union-attr]
+    bare = context.new_page()
+    sent: list[tuple[str, str]] = []
+    bare.on("request", lambda r: sent.append((r.url, r.post_data or "")) if r.method == "POST" else None)
+    try:
+        bare.goto(f"{base}/cases/{reference}/correct")
+        bare.fill("input[name=applicant_name]", FIXED)
+        bare.dblclick("button[value=issue]")
+        bare.wait_for_url(re.compile(rf"/cases/{reference}$"))
+        expect(bare.locator("dl.data")).to_contain_text(FIXED)
+        url, body = sent[0]
+        again = bare.request.post(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert again.ok and again.url.endswith(f"/cases/{reference}")
+        assert "أُرسل نموذج التصحيح هذا من قبل" in again.text()
+    finally:
+        context.close()
+    assert [(h["kind"], h["version"]) for h in history(out, reference)] == [("correct", 1)]
+    assert not (out / "cases" / reference / "v2").exists()
+    assert [r.values["applicant_name"] for r in api.read_register(PROJECT, "requests", out).rows] == [FIXED]
+
+
+def test_two_tabs_correcting_one_case_lose_neither_correction(
+    page: Page, office: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, out = office
+    reference = issue_case(out)
+    other = page.context.new_page()
+    page.goto(f"{base}/cases/{reference}/correct")
+    other.goto(f"{base}/cases/{reference}/correct")
+    page.fill("input[name=applicant_name]", FIXED)
+    page.get_by_role("button", name="إصدار نسخة مصححة").click()
+    page.wait_for_url(re.compile(rf"/cases/{reference}$"))
+
+    other.fill("input[name=district]", "الملقا")
+    other.get_by_role("button", name="إصدار نسخة مصححة").click()
+    expect(other.locator("p.flash.error")).to_contain_text("هذه الحالة بعد أن فُتحت بياناتها للتصحيح")
+    expect(other.locator("ul.differences li")).to_have_text(
+        ["«الاسم الرباعي» في الحالة الآن: " + FIXED, "«الحي» في الحالة الآن: النسيم"]
+    )
+    expect(other.locator("input[name=district]")).to_have_value("الملقا")  # what was typed is still there
+    other.screenshot(path=str(screenshots(tmp_path) / "office-app-case-correct-conflict.png"), full_page=False)
+    assert not (out / "cases" / reference / "v2").exists()
+
+    other.fill("input[name=applicant_name]", FIXED)  # the colleague's fix, taken after a look
+    other.get_by_role("button", name="إصدار نسخة مصححة").click()
+    other.wait_for_url(re.compile(rf"/cases/{reference}$"))
+    row = api.read_register(PROJECT, "requests", out).rows[0].values
+    assert (row["applicant_name"], row["district"]) == (FIXED, "الملقا")
+    assert [h["version"] for h in history(out, reference)] == [1, 2]
+    other.close()

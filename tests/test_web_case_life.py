@@ -139,3 +139,60 @@ def test_a_clerk_never_meets_a_403_following_the_links_of_the_pages(out: Path) -
                 waiting.append(link)
     assert len(seen) > 10
     assert refused == []
+
+
+def _drawn(client: FlaskClient, reference: str) -> dict[str, str]:
+    """The hidden fields of the correction form as the browser received it (token, version)."""
+    page = client.get(f"/cases/{reference}/correct").get_data(as_text=True)
+    hidden = dict(re.findall(r'<input type="hidden" name="(_token|_version|csrf_token)" value="([^"]*)"', page))
+    assert set(hidden) == {"_token", "_version", "csrf_token"}
+    return hidden
+
+
+def test_the_same_correction_form_sent_twice_makes_one_version(out: Path) -> None:
+    """Reload after «إصدار نسخة مصححة», or Back and press again: the case is shown as the first press left it."""
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+    clerk = signed_in(out, "clerk1")
+    form = {**_drawn(clerk, reference), "_action": "issue", **example_values(applicant_name=FIXED)}
+    assert form["_version"] == "0"
+    first = clerk.post(f"/cases/{reference}/correct", data=form)
+    assert first.status_code == 302 and first.headers["Location"] == f"/cases/{reference}"
+    clerk.get(first.headers["Location"])  # the flash of the first press is read
+    second = clerk.post(f"/cases/{reference}/correct", data=form)
+    assert second.status_code == 302
+    page = text(clerk.get(second.headers["Location"]))
+    assert "أُرسل نموذج التصحيح هذا من قبل" in page and "(الإصدار ١)" in page
+    folder = out / "cases" / reference
+    assert (folder / "v1").is_dir() and not (folder / "v2").exists()
+
+    enter = clerk.post(f"/cases/{reference}/correct", data={**_drawn(clerk, reference), "_action": "stay",
+                                                            **example_values(applicant_name="اسم بضغطة إدخال")})
+    assert enter.status_code == 200 and "زر الإدخال لا يُصدر النسخة المصححة" in text(enter)
+    assert 'value="اسم بضغطة إدخال"' in text(enter) and not (folder / "v2").exists()
+
+
+def test_a_form_drawn_before_a_colleagues_correction_shows_what_differs_and_keeps_what_was_typed(out: Path) -> None:
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+    clerk, archivist = signed_in(out, "clerk1"), signed_in(out, "arch1")
+    mine = {**_drawn(clerk, reference), "_action": "issue", **example_values(district="الملقا")}
+    theirs = {**_drawn(archivist, reference), "_action": "issue", **example_values(applicant_name=FIXED)}
+    assert archivist.post(f"/cases/{reference}/correct", data=theirs).status_code == 302
+
+    refused = clerk.post(f"/cases/{reference}/correct", data=mine)
+    page = text(refused)
+    assert refused.status_code == 409 and "صحّح arch1 هذه الحالة" in page
+    differences = re.search(r'<ul class="differences">(.*?)</ul>', page, re.S)
+    assert differences is not None
+    listed = re.findall(r"<li>«([^»]+)» في الحالة الآن: <span[^>]*>([^<]*)</span></li>", differences.group(1))
+    assert listed == [("الاسم الرباعي", FIXED), ("الحي", "النسيم")]
+    assert 'value="الملقا"' in page  # what the clerk typed is still in the form
+    folder = out / "cases" / reference
+    assert (folder / "v1").is_dir() and not (folder / "v2").exists()
+    assert api.read_register(PROJECT, "requests", out).rows[0].values["applicant_name"] == FIXED
+
+    again = dict(re.findall(r'<input type="hidden" name="(_token|_version|csrf_token)" value="([^"]*)"', page))
+    assert again["_version"] == "1"  # the form now stands on the colleague's version
+    looked = {**again, "_action": "issue", **example_values(applicant_name=FIXED, district="الملقا")}
+    assert clerk.post(f"/cases/{reference}/correct", data=looked).status_code == 302
+    row = api.read_register(PROJECT, "requests", out).rows[0].values
+    assert (row["applicant_name"], row["district"]) == (FIXED, "الملقا") and (folder / "v2").is_dir()
