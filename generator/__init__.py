@@ -153,20 +153,24 @@ def correct_case(
     )  # fmt: skip
 
 
-def void_case(project: Project, out_dir: Path, reference: str, reason: str, *, by: str) -> AmendResult:
-    """Void an issued case with a reason: its register row «ملغى», no letter, its number never given again."""
+def void_case(
+    project: Project, out_dir: Path, reference: str, reason: str, *, by: str, token: str = ""
+) -> AmendResult:
+    """Void an issued case with a reason: its register row «ملغى», no letter, its number never given again.
+    The same ``token`` (one form sent twice) voids once."""
     from .workflow.amend import void_case as void
 
-    return void(project, out_dir, reference, reason, by=by)
+    return void(project, out_dir, reference, reason, by=by, token=token)
 
 
 def set_case_status(
-    project: Project, out_dir: Path, reference: str, status: str, note: str = "", *, by: str
+    project: Project, out_dir: Path, reference: str, status: str, note: str = "", *, by: str, token: str = ""
 ) -> AmendResult:
-    """Set a request's status (an option id the archivist may choose: under study, incomplete, referred …)."""
+    """Set a request's status (an option id the archivist may choose: under study, incomplete, referred …).
+    The same ``token`` (one form sent twice) sets it once."""
     from .workflow.amend import set_status
 
-    return set_status(project, out_dir, reference, status, note, by=by)
+    return set_status(project, out_dir, reference, status, note, by=by, token=token)
 
 
 def preview(

@@ -196,3 +196,32 @@ def test_a_form_drawn_before_a_colleagues_correction_shows_what_differs_and_keep
     assert clerk.post(f"/cases/{reference}/correct", data=looked).status_code == 302
     row = api.read_register(PROJECT, "requests", out).rows[0].values
     assert (row["applicant_name"], row["district"]) == (FIXED, "الملقا") and (folder / "v2").is_dir()
+
+
+def test_a_status_or_a_void_sent_twice_is_recorded_once(out: Path) -> None:
+    """The archivist's forms on the case page each carry their own token: a double press (or a reload that sends
+    them again) gives one status change and one void in the history, the audit and the register's journal."""
+    import json
+
+    from generator.office.audit import audit_entries
+
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+    archivist = signed_in(out, "arch1")
+    page = archivist.get(f"/cases/{reference}").get_data(as_text=True)
+    tokens = re.findall(r'<input type="hidden" name="_token" value="([^"]+)">', page)
+    assert len(tokens) == 2 and tokens[0] != tokens[1]  # one for the status form, one for the void form
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf_token
+    status = {"csrf_token": csrf_token.group(1), "_token": tokens[0], "status": "under_review", "note": "للجنة"}
+    void = {"csrf_token": csrf_token.group(1), "_token": tokens[1], "reason": "طلب مكرر"}
+    for form, url in ((status, "status"), (status, "status"), (void, "void"), (void, "void")):
+        response = archivist.post(f"/cases/{reference}/{url}", data=form)
+        assert response.status_code == 302
+        shown = text(archivist.get(response.headers["Location"]))
+        told = re.findall(r'<p class="flash (\w+)" role="status">', shown)
+        assert told == ["ok"]  # the second press is told what the first did, not an error
+    history = json.loads((out / "cases" / reference / "history.json").read_text(encoding="utf-8"))
+    assert [h["kind"] for h in history] == ["status", "void"]
+    actions = [e.action for e in audit_entries(OfficeDB(out))]
+    assert actions.count("case_status") == 1 and actions.count("case_void") == 1
+    assert api.read_register(PROJECT, "requests", out).rows[0].values["status"] == "void"

@@ -162,7 +162,7 @@ class AmendResult:
     waiting_reason: str = ""
     files: list[Path] = field(default_factory=list)
     repeated: bool = False
-    """The same correction form was sent again: nothing new was made, ``version`` is the one it made before."""
+    """The same form was sent again: nothing new was done (for a correction, ``version`` is the one made before)."""
 
 
 # ------------------------------------------------------------------------------------------- reading a case
@@ -385,19 +385,29 @@ def _case_lock(cases: Path, reference: str) -> Iterator[None]:
 
 # ------------------------------------------------------------------------------------------- void, status
 def void_case(
-    project: Project, out_dir: Path, reference: str, reason: str, *, by: str, today: date | None = None
+    project: Project,
+    out_dir: Path,
+    reference: str,
+    reason: str,
+    *,
+    by: str,
+    today: date | None = None,
+    token: str = "",
 ) -> AmendResult:
     """Void the case: its register row becomes «ملغى», its folder records why; nothing is printed, and its
-    reference is never given again. A case whose decision letter was sent cannot be voided."""
+    reference is never given again. A case whose decision letter was sent cannot be voided. ``token``: the same
+    form sent twice voids once (``AmendResult.repeated``)."""
     today = today or current_day()
     if not reason.strip():
         raise CaseStateError(MSG_REASON)
     case = open_case(project, out_dir, reference)
+    if token and any(e.token == token for e in case.history):  # the same form again: told what the first did
+        return _repeated(project, out_dir, case)
     if case.voided:
         raise CaseStateError(MSG_VOIDED)
     if case.answered:
         raise CaseStateError(MSG_VOID_ANSWERED)
-    event = HistoryEvent("void", now_utc(), today.isoformat(), by, reason.strip(), status=VOID)
+    event = HistoryEvent("void", now_utc(), today.isoformat(), by, reason.strip(), status=VOID, token=token)
     return _change_status(project, out_dir, case, VOID, event, "#void", "case_void")
 
 
@@ -421,18 +431,28 @@ def set_status(
     *,
     by: str,
     today: date | None = None,
+    token: str = "",
 ) -> AmendResult:
-    """Set the request's status (one of :func:`settable_statuses`) with a note, through the journal."""
+    """Set the request's status (one of :func:`settable_statuses`) with a note, through the journal. ``token``: the
+    same form sent twice sets it once."""
     today = today or current_day()
     case = open_case(project, out_dir, reference)
+    if token and any(e.token == token for e in case.history):
+        return _repeated(project, out_dir, case)
     if case.voided:
         raise CaseStateError(MSG_VOIDED)
     register_id = case.document.register_id
     allowed = dict(settable_statuses(project, register_id)) if register_id else {}
     if status not in allowed:
         raise CaseStateError(MSG_STATUS_UNKNOWN.format("، ".join(allowed.values())))
-    event = HistoryEvent("status", now_utc(), today.isoformat(), by, note.strip(), status=status)
+    event = HistoryEvent("status", now_utc(), today.isoformat(), by, note.strip(), status=status, token=token)
     return _change_status(project, out_dir, case, status, event, "#status", "case_status")
+
+
+def _repeated(project: Project, out_dir: Path, case: IssuedCase) -> AmendResult:
+    """A status or a void whose form was sent before: nothing is done again; where its row stands is said."""
+    pending, waiting = _sync(project, out_dir, case.document, case.reference, OfficeDB(out_dir))
+    return AmendResult(case.reference, None, pending, waiting, repeated=True)
 
 
 def _change_status(
@@ -449,9 +469,14 @@ def _change_status(
     cells = cells_for(project, register_id, {case.status_column: status})
     db = OfficeDB(out_dir)
     with _case_lock(case.folder.parent, case.reference):
+        history = read_history(case.folder)  # as it is now, under the lock
+        if event.token and any(e.token == event.token for e in history):  # the same form sent again
+            return _repeated(project, out_dir, case)
+        if any(e.kind == "void" for e in history):  # voided while this one waited for its turn
+            raise CaseStateError(MSG_VOIDED)
         with db.write() as conn:  # the register first: a void the folder records is never missing from the row
             journal.add(conn, register_id, "update", case.reference + key, cells, target=case.reference, state="ready")
-        _write_history(case.folder, [*read_history(case.folder), event])
+        _write_history(case.folder, [*history, event])
     details = project.policy.lists[column.list].labels()[status] + (f": {event.reason}" if event.reason else "")
     _audit(db, event.by, action, case.reference, details)
     pending, waiting = _sync(project, out_dir, case.document, case.reference, db)

@@ -25,6 +25,7 @@ from ..fields import FormValues, decided_later, display_value, form_sections, re
 from ..security import current_user, role_required
 from ..state import office
 from .common import actor, entry_of, send_entry
+from .documents import new_token
 
 bp = Blueprint("cases", __name__)
 
@@ -179,6 +180,8 @@ def case(reference: str) -> str:
         story=_story(issued),
         statuses=statuses,
         may_correct=_may_correct(issued),
+        status_token=new_token(),
+        void_token=new_token(),
     )
 
 
@@ -278,8 +281,6 @@ def _correct_page(
 ) -> tuple[str, int]:
     """The correction form. ``token`` and ``version`` travel with it: the same form sent twice makes one version,
     and a form drawn before another clerk's correction is not issued over it without a look."""
-    from .documents import new_token
-
     project = office().project
     document = issued.document
     page = render_template(
@@ -395,7 +396,10 @@ def void(reference: str) -> Response:
     _correctable(reference)
     state = office()
     try:
-        result = void_case(state.project, state.out_dir, reference, request.form.get("reason", ""), by=actor())
+        result = void_case(
+            state.project, state.out_dir, reference, request.form.get("reason", ""), by=actor(),
+            token=request.form.get("_token", "")[:64],
+        )  # fmt: skip
     except CaseStateError as err:
         flash(str(err), "error")
         return redirect(url_for("cases.case", reference=reference))
@@ -413,7 +417,7 @@ def status(reference: str) -> Response:
     try:
         result = set_case_status(
             state.project, state.out_dir, reference, request.form.get("status", ""), request.form.get("note", ""),
-            by=actor(),
+            by=actor(), token=request.form.get("_token", "")[:64],
         )  # fmt: skip
     except CaseStateError as err:
         flash(str(err), "error")
