@@ -47,7 +47,13 @@ def command(*argv: str, policy: Path = TINY) -> list[str]:
 def run_process(*argv: str, fault: str | None = None, policy: Path = TINY) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **({"WATHIQA_FAULT": fault} if fault else {})}
     return subprocess.run(command(*argv, policy=policy), capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)  # fmt: skip
+                          timeout=300, preexec_fn=_ctrl_c_reaches_it)  # fmt: skip
+
+
+def _ctrl_c_reaches_it() -> None:
+    """In the child: Ctrl-C acts, as it does on a clerk's terminal, even when the tests were started in the
+    background by a shell, which makes its background jobs (and their children) ignore SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

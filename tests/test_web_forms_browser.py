@@ -204,3 +204,62 @@ def test_a_sheet_of_applications_from_the_template_issues_cases(
     expect(page.locator("ul.bad-rows > li")).to_contain_text("الصف ٣")
     page.screenshot(path=str(screenshots(tmp_path) / "office-app-batch-issued.png"), full_page=False)
     assert len(cases(out)) == 2 and register_rows(out) == 2
+
+
+def test_a_correction_typed_when_the_session_ended_is_kept_for_that_case(
+    page: Page, live_server: tuple[str, Path]
+) -> None:
+    """The clerk corrects a case, is signed out in another tab, presses «إصدار نسخة مصححة»: after signing in the
+    correction form is back with what was typed (and the reason), on that case, and nothing was corrected until
+    pressed again; the kept correction is on /drafts until then, and never opens as a new application."""
+    import generator as api
+    from generator.office.accounts import add_account
+    from generator.office.db import OfficeDB
+    from tests.web_helpers import example_values
+
+    base, out = live_server
+    add_account(OfficeDB(out), "clerk1", "clerk", "clerk pass 1")
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+
+    def sign_in(tab: Page) -> None:
+        tab.fill("input[name=name]", "clerk1")
+        tab.fill("input[name=password]", "clerk pass 1")
+        tab.click("button[type=submit].primary")
+
+    page.goto(f"{base}/cases/{reference}/correct")
+    sign_in(page)
+    expect(page.locator("h1")).to_contain_text("تصحيح بيانات الحالة")
+    page.fill("input[name=district]", "الملقا")
+    page.fill("textarea[name=_reason]", "الحي خطأ")
+    other = page.context.new_page()
+    other.goto(f"{base}/drafts")
+    other.get_by_role("button", name="خروج").click()
+    expect(other.locator("h1")).to_have_text("الدخول")
+    other.close()
+
+    page.get_by_role("button", name="إصدار نسخة مصححة").click()
+    expect(page.locator("h1")).to_have_text("الدخول")
+    sign_in(page)
+    expect(page.locator("p.flash", has_text="حُفظ تصحيحك في مسودة")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text(reference)
+    expect(page.locator("input[name=district]")).to_have_value("الملقا")
+    expect(page.locator("textarea[name=_reason]")).to_have_value("الحي خطأ")
+    assert not (out / "cases" / reference / "v1").exists()
+
+    drafts = page.context.new_page()
+    drafts.goto(f"{base}/drafts")
+    expect(drafts.locator("table.list tbody tr")).to_contain_text("تصحيح الحالة " + reference)
+    drafts.get_by_role("link", name="متابعة").click()
+    expect(drafts.locator("input[name=district]")).to_have_value("الملقا")
+    expect(drafts).to_have_url(re.compile(rf"/cases/{reference}/correct\?draft=\d+$"))
+    draft = drafts.url.rsplit("=", 1)[1]
+    assert drafts.goto(f"{base}/documents/application/new?draft={draft}").status == 404  # never a new case
+    drafts.close()
+
+    page.get_by_role("button", name="إصدار نسخة مصححة").click()
+    page.wait_for_url(re.compile(rf"/cases/{reference}$"))
+    assert api.read_register(PROJECT, "requests", out).rows[0].values["district"] == "الملقا"
+    history = (out / "cases" / reference / "history.json").read_text(encoding="utf-8")
+    assert '"reason": "الحي خطأ"' in history and '"by": "clerk1"' in history
+    page.goto(f"{base}/drafts")
+    expect(page.locator("p", has_text="لا توجد مسودات محفوظة")).to_be_visible()

@@ -29,6 +29,11 @@ class Draft:
     updated: str
 
 
+CORRECTION = "correct:"
+"""The ``document`` of a draft that holds a correction of an issued case: ``correct:REFERENCE`` (never an issue
+form's id, so it can only be resumed on that case's correction page)."""
+
+
 def save_draft(
     db: OfficeDB, document: str, title: str, fields: Mapping[str, str | list[str]], author: str, draft_id: int | None
 ) -> int:

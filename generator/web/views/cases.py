@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response
 from ...config.model import Document, FieldDef
 from ...content.text import to_hijri
 from ...errors import CaseStateError, DataError, InputError
+from ...office.drafts import CORRECTION, delete_draft, get_draft, save_draft
 from ...workflow.amend import CaseChangedError, IssuedCase, open_case, settable_statuses
 from .. import messages
 from ..display import shown_digits
@@ -26,6 +28,8 @@ from ..security import current_user, role_required
 from ..state import office
 from .common import actor, entry_of, send_entry
 from .documents import new_token
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("cases", __name__)
 
@@ -278,6 +282,8 @@ def _correct_page(
     version: int | None = None,
     differences: list[tuple[str, str]] | None = None,
     note: str | None = None,
+    draft_id: int | None = None,
+    reason: str | None = None,
 ) -> tuple[str, int]:
     """The correction form. ``token`` and ``version`` travel with it: the same form sent twice makes one version,
     and a form drawn before another clerk's correction is not issued over it without a look."""
@@ -295,6 +301,8 @@ def _correct_page(
         version=issued.version if version is None else version,
         differences=differences or [],
         note=note,
+        draft_id=draft_id,
+        reason=request.form.get("_reason", "") if reason is None else reason,
     )
     return page, status
 
@@ -331,7 +339,44 @@ def correct_form(reference: str) -> tuple[str, int] | Response:
     if refusal:
         flash(refusal, "error")
         return redirect(url_for("cases.case", reference=reference))
+    draft_id = request.args.get("draft", type=int)
+    if draft_id is not None:  # a correction kept when its session ended: what the clerk typed, as typed
+        draft = get_draft(office().db, draft_id)
+        if draft is None or draft.document != CORRECTION + reference:
+            abort(404)
+        values = {k: v for k, v in draft.fields.items() if not k.startswith("_")}
+        version = str(draft.fields.get("_version", ""))
+        return _correct_page(
+            issued, values, {}, note=messages.CORRECTION_KEPT, draft_id=draft_id,
+            version=int(version) if version.isdigit() else None, reason=str(draft.fields.get("_reason", "")),
+        )  # fmt: skip
     return _correct_page(issued, form_values(issued.document, issued.record), {})
+
+
+def _title(document: Document, values: FormValues) -> str:
+    name = next((values.get(f.id) for f in document.input_fields() if f.type == "text" and values.get(f.id)), "")
+    return name[:80] if isinstance(name, str) else ""
+
+
+def keep_refused_correction(reference: str) -> str | None:
+    """A correction sent after its session ended: its fields (and the version it was drawn from) become a draft
+    of that case's correction, and the path that shows them again is returned."""
+    issued = _issued_case(reference)
+    if issued is None:
+        return None
+    state = office()
+    values: dict[str, str | list[str]] = dict(
+        read_form(issued.document, request.form, skip=decided_later(state.project, issued.document))
+    )
+    if not values:
+        return None
+    for key in ("_version", "_reason"):
+        if request.form.get(key, "").strip():
+            values[key] = request.form.get(key, "").strip()
+    draft_id = request.form.get("_draft", type=int)
+    draft_id = save_draft(state.db, CORRECTION + reference, _title(issued.document, values), values, "", draft_id)
+    log.info("a correction of %s sent without a valid session was kept as draft %s", reference, draft_id)
+    return url_for("cases.correct_form", reference=reference, draft=draft_id)
 
 
 def _correction_refused(issued: IssuedCase) -> str | None:
@@ -356,7 +401,8 @@ def correct(reference: str) -> Any:
     reason = request.form.get("_reason", "").strip()
     token = request.form.get("_token", "")[:64]
     version = request.form.get("_version", type=int)
-    again = functools.partial(_correct_page, issued, values, token=token or None, version=version)
+    draft_id = request.form.get("_draft", type=int)
+    again = functools.partial(_correct_page, issued, values, token=token or None, version=version, draft_id=draft_id)
     if request.form.get("_action") == "stay":  # Enter pressed in a field: nothing is corrected
         return again({}, note=messages.ENTER_CORRECTS_NOTHING)
     checked = check_record(state.project, document.id, record_input(document, values))
@@ -376,6 +422,9 @@ def correct(reference: str) -> Any:
         return again({}, str(err), 409)
     except DataError as err:
         return again({}, str(err), 422)
+    draft = get_draft(state.db, draft_id) if draft_id is not None else None
+    if draft is not None and draft.document == CORRECTION + reference:
+        delete_draft(state.db, draft.id)
     shown = Markup('<bdi dir="ltr">{}</bdi>').format(reference)
     number = shown_digits(result.version, state.project.policy)
     if result.repeated:

@@ -289,6 +289,10 @@ def issuing(token: str) -> Any:
 def keep_refused_form() -> str | None:
     """A form sent after its session ended (or with a stale token): its fields become a draft owned by no one
     yet, and the path that shows them again is returned (the sign-in page goes there; the 400 page links it)."""
+    if request.endpoint == "cases.correct" and request.view_args is not None:
+        from .cases import keep_refused_correction
+
+        return keep_refused_correction(str(request.view_args.get("reference")))
     if request.endpoint != "documents.submit" or request.view_args is None:
         return None
     state = office()
