@@ -40,6 +40,7 @@ def main() -> int:
         register_bench,
         report_bench,
         scan_bench,
+        search_bench,
         startup_bench,
         web_bench,
         web_load,
@@ -197,6 +198,22 @@ def main() -> int:
                 f"{report['naive_s']:.1f} s (openpyxl read-only load)",
                 f"{report['ratio']:.2f}x",
                 "< 3x, < 300 MiB",
+                ok,
+            )
+        )
+        failed |= not ok
+
+    search = _safe("search", lambda: search_bench.run())
+    if search:
+        ok = search["p95_ms"] < 500 and search["ratio"] >= 10
+        rows.append(
+            _row(
+                f"find a case on /cases in a register of {search['rows']:,} requests, p50 / p95 (first search "
+                f"{search['first_ms'] / 1000:.1f} s, after an edit {search['after_edit_ms'] / 1000:.1f} s)",
+                f"{search['p50_ms']:.0f} / {search['p95_ms']:.0f} ms",
+                f"{search['naive_ms']:.0f} ms (the register decoded per request)",
+                f"{search['ratio']:.0f}x",
+                "p95 < 500 ms, >= 10x",
                 ok,
             )
         )

@@ -10,6 +10,7 @@ import logging
 import logging.handlers
 import os
 import signal
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -41,6 +42,17 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _read_registers(project: Project, out_dir: Path) -> None:
+    """Read the registers of cases once while the first clerk signs in: a year's register takes seconds to decode,
+    and the search, the case pages and the same-person check then find it read."""
+    from ..workflow.find import find_cases
+
+    try:
+        find_cases(project, out_dir)
+    except Exception:  # a register that cannot be read now is read (and reported) when a page asks for it
+        log.info("the registers could not be read ahead", exc_info=True)
+
+
 def serve(project: Project, out_dir: Path, host: str, port: int, out: TextIO) -> None:
     """Serve until interrupted (Ctrl-C)."""
     from waitress import serve as waitress_serve
@@ -50,6 +62,7 @@ def serve(project: Project, out_dir: Path, host: str, port: int, out: TextIO) ->
     app = create_app(project, settings)
     crash_log = _crash_log(Path(out_dir).resolve())
     app.extensions["wathiqa"].issuer.warm_up()
+    threading.Thread(target=_read_registers, args=(project, out_dir), name="read-registers", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     print(f"the office app is served at http://{shown}:{port} — open it in a browser; Ctrl-C stops it", file=out)
     print(f"errors are logged in {crash_log}", file=out, flush=True)

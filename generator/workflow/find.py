@@ -7,6 +7,7 @@ looked for: the archivists' own edits count. Names are compared in :func:`genera
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from ..config.project import Project
 from ..content.text import search_words, words_match
 from ..errors import OutputError
-from .lookup import RegisterRecord, read_register_table
+from .lookup import RegisterRecord, RegisterTable, read_register_table
 
 __all__ = ["CaseHit", "case_registers", "find_cases"]
 
@@ -64,34 +65,55 @@ def find_cases(
             table = read_register_table(project, register_id, out_dir)
         except OutputError:  # the register does not exist yet: no case of that kind was issued
             continue
-        columns = {c.id: c for c in table.columns}
-        reference = next((c.id for c in table.columns if c.type == "reference"), None)
-        if reference is None:
-            continue
-        name = next((c.id for c in table.columns if c.field is not None and c.type == "text"), None)
-        dated = project.date_column(register_id)
-        day_column = dated.id if dated is not None else None
-        for row in table.rows:
-            if status and row.values.get("status") != status:
+        for hit, words in _index(project, table):
+            if status and hit.status != status:
                 continue
-            day = _day(row.values.get(day_column)) if day_column else None
-            if (start or end) and (day is None or (start and day < start) or (end and day > end)):
+            if (start or end) and (hit.day is None or (start and hit.day < start) or (end and hit.day > end)):
                 continue
-            if wanted and not words_match(wanted, _row_words(row)):
+            if wanted and not words_match(wanted, words):
                 continue
-            hits.append(
-                CaseHit(
-                    str(row.values.get(reference) or ""),
-                    register_id,
-                    table.title,
-                    str(row.values.get(name) or "") if name and name in columns else "",
-                    day,
-                    str(row.values.get("status") or ""),
-                    row.pending,
-                )
-            )
+            hits.append(hit)
     hits.sort(key=lambda h: (h.day or date.min, h.reference), reverse=True)
     return [h for h in hits if h.reference]
+
+
+_INDEX_LOCK = threading.Lock()
+_INDEX: dict[tuple[int, str], tuple[tuple[Any, ...], list[tuple[CaseHit, list[str]]]]] = {}
+"""Each register's cases with their words in search form, for the version of the register they were made from:
+folding every cell of a year's register takes seconds, a search through the folded words milliseconds."""
+
+
+def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, list[str]]]:
+    key = (id(project), table.register_id)
+    with _INDEX_LOCK:
+        kept = _INDEX.get(key)
+    if kept is not None and table.version and kept[0] == table.version:
+        return kept[1]
+    columns = {c.id: c for c in table.columns}
+    reference = next((c.id for c in table.columns if c.type == "reference"), None)
+    if reference is None:
+        return []
+    name = next((c.id for c in table.columns if c.field is not None and c.type == "text"), None)
+    dated = project.date_column(table.register_id)
+    day_column = dated.id if dated is not None else None
+    index = [
+        (
+            CaseHit(
+                str(row.values.get(reference) or ""),
+                table.register_id,
+                table.title,
+                str(row.values.get(name) or "") if name and name in columns else "",
+                _day(row.values.get(day_column)) if day_column else None,
+                str(row.values.get("status") or ""),
+                row.pending,
+            ),
+            _row_words(row),
+        )
+        for row in table.rows
+    ]
+    with _INDEX_LOCK:
+        _INDEX[key] = (table.version, index)
+    return index
 
 
 def _day(value: Any) -> date | None:

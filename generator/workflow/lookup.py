@@ -7,6 +7,8 @@ decision, a reply) over the rows they change, both marked as pending.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,8 @@ class RegisterTable:
     path: Path
     columns: list[RegisterColumn]
     rows: list[RegisterRecord] = field(default_factory=list)
+    version: tuple[Any, ...] = ()
+    """What the rows were read at (the workbook's identity, the journal's open entries): equal versions, equal rows."""
 
     @property
     def pending(self) -> int:
@@ -89,7 +93,6 @@ def read_register_table(
 ) -> RegisterTable:
     """The rows of a register, with the journal's waiting rows; only those with ``status`` (an option id or
     label) and containing ``query`` (a reference, name, national ID or mobile; digits in any script)."""
-    from ..registers.rows import check_row
 
     if register_id not in project.registers:
         known = ", ".join(sorted(project.registers))
@@ -98,22 +101,83 @@ def read_register_table(
     columns = project.register_columns(register_id)
     wanted = status_id(project, register_id, status) if status is not None else None
     path = register_path(out_dir, register_id)
-    if not path.is_file():
-        raise OutputError(f"{path}: the register does not exist yet; run `wathiqa build --out {out_dir}` to create it")
+    records, version = _records(project, register_id, path, OfficeDB(out_dir))
+    if wanted is not None:
+        column_id = _status_column(columns).id
+        records = [r for r in records if r.values.get(column_id) == wanted]
+    if query and query.strip():
+        needle = _searchable(query.strip())
+        records = [r for r in records if any(needle in _searchable(v) for v in r.cells.values() if v is not None)]
+    return RegisterTable(register_id, register.title, path, columns, list(records), version)
+
+
+_READ_LOCK = threading.Lock()
+_READERS: dict[tuple[int, str, str], threading.Lock] = {}
+_READ: dict[tuple[int, str, str], tuple[Project, tuple[Any, ...], list[RegisterRecord]]] = {}
+"""The last reading of each register, by project, register and file, with the version it was read at: the office
+app reads a register on every case page, search and issue, and a year's register takes seconds to decode."""
+_KEPT_READINGS = 16
+
+
+def _records(
+    project: Project, register_id: str, path: Path, db: OfficeDB
+) -> tuple[list[RegisterRecord], tuple[Any, ...]]:
+    """The register's records (rows, then rows waiting in the journal, updates laid over: the journal is read
+    first, so a row written meanwhile is found in the workbook, never lost between the two) and the version they
+    were read at: the workbook's identity (inode, size, change times) and the journal's open entries. A reading
+    whose version is still current is given again (records are never changed by their readers)."""
+    key = (id(project), register_id, str(path))
+    with _READ_LOCK:
+        reader = _READERS.setdefault(key, threading.Lock())
+    with reader:  # one thread decodes a register at a time; the others then find it read
+        try:
+            before = os.stat(path)
+        except FileNotFoundError:
+            raise OutputError(
+                f"{path}: the register does not exist yet; run `wathiqa build --out {path.parent.parent}` to create it"
+            ) from None
+        waiting = [e for e in journal.open_entries(db, register_id) if e.state == "ready"]
+        version = (
+            before.st_ino, before.st_size, before.st_mtime_ns, before.st_ctime_ns,
+            tuple((e.id, e.last_error) for e in waiting),
+        )  # fmt: skip
+        kept = _READ.get(key)
+        if kept is not None and kept[0] is project and kept[1] == version:
+            return kept[2], version
+        records = _decode(project, register_id, path, waiting)
+        with _READ_LOCK:
+            _READ.pop(key, None)
+            _READ[key] = (project, version, records)
+            while len(_READ) > _KEPT_READINGS:
+                _READERS.pop(oldest := next(iter(_READ)), None)
+                _READ.pop(oldest)
+        return records, version
+
+
+def _decode(project: Project, register_id: str, path: Path, waiting: list[journal.Entry]) -> list[RegisterRecord]:
+    from ..registers.rows import check_row
+
+    register = project.registers[register_id]
+    columns = project.register_columns(register_id)
     try:
         _, rows = read_register(path, sheet=register.sheet)
     except RegisterError as err:
         raise OutputError(f"cannot read the register: {err}") from err
-    waiting = [e for e in journal.open_entries(OfficeDB(out_dir), register_id) if e.state == "ready"]
     found: list[tuple[int | None, dict[str, CellValue], bool, str]] = [
         (r.number, dict(r.values), False, "") for r in rows
     ]
-    found += [(None, dict(e.cells), True, e.last_error or "") for e in waiting if e.op == "append"]
+    reference = next((c.label for c in columns if c.type == "reference"), None)
+    # The journal was read before the workbook: a row a sync wrote in between is in both, and is shown once.
+    written = {str(cells.get(reference)) for _, cells, _, _ in found if reference and cells.get(reference)}
+    found += [
+        (None, dict(e.cells), True, e.last_error or "")
+        for e in waiting
+        if e.op == "append" and not (reference and str(e.cells.get(reference) or "") in written)
+    ]
     changes: dict[str, list[journal.Entry]] = {}
     for entry in waiting:
         if entry.op == "update":
             changes.setdefault(entry.target, []).append(entry)
-    reference = next((c.label for c in columns if c.type == "reference"), None)
     records = []
     for number, cells, pending, reason in found:
         for change in changes.get(str(cells.get(reference or "") or ""), ()):
@@ -121,10 +185,4 @@ def read_register_table(
             pending, reason = True, reason or change.last_error or ""
         values = check_row(project, register_id, cells)[0]
         records.append(RegisterRecord(number, cells, values, pending, reason))
-    if wanted is not None:
-        column_id = _status_column(columns).id
-        records = [r for r in records if r.values.get(column_id) == wanted]
-    if query and query.strip():
-        needle = _searchable(query.strip())
-        records = [r for r in records if any(needle in _searchable(v) for v in r.cells.values() if v is not None)]
-    return RegisterTable(register_id, register.title, path, columns, records)
+    return records
