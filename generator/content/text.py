@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -529,7 +530,7 @@ def search_words(s: str) -> list[str]:
     return search_form(s).split()
 
 
-def words_match(query: list[str], words: list[str]) -> bool:
+def words_match(query: Sequence[str], words: Sequence[str]) -> bool:
     """Every word of the query is found among ``words``, in any order (first name and surname either way): a
     word matches one that begins with it, and a number of three digits or more matches inside a longer one (the
     end of a reference, a mobile without its leading 0)."""

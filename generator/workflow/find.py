@@ -7,6 +7,7 @@ looked for: the archivists' own edits count. Names are compared in :func:`genera
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from .lookup import RegisterRecord, RegisterTable, read_register_table
 __all__ = ["CaseHit", "case_registers", "find_cases"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseHit:
     """One case found: what the list of cases shows of it."""
 
@@ -78,12 +79,12 @@ def find_cases(
 
 
 _INDEX_LOCK = threading.Lock()
-_INDEX: dict[tuple[int, str], tuple[tuple[Any, ...], list[tuple[CaseHit, list[str]]]]] = {}
+_INDEX: dict[tuple[int, str], tuple[tuple[Any, ...], list[tuple[CaseHit, tuple[str, ...]]]]] = {}
 """Each register's cases with their words in search form, for the version of the register they were made from:
 folding every cell of a year's register takes seconds, a search through the folded words milliseconds."""
 
 
-def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, list[str]]]:
+def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, tuple[str, ...]]]:
     key = (id(project), table.register_id)
     with _INDEX_LOCK:
         kept = _INDEX.get(key)
@@ -107,7 +108,7 @@ def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, list[s
                 str(row.values.get("status") or ""),
                 row.pending,
             ),
-            _row_words(row),
+            tuple(sys.intern(word) for word in _row_words(row)),  # names and cities repeat: one copy each
         )
         for row in table.rows
     ]

@@ -8,6 +8,7 @@ decision, a reply) over the rows they change, both marked as pending.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from .sync import register_path
 __all__ = ["RegisterRecord", "RegisterTable", "read_register_table", "status_label"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegisterRecord:
     """One row: its cells by column label as the workbook holds them, and its values by column id."""
 
@@ -184,5 +185,11 @@ def _decode(project: Project, register_id: str, path: Path, waiting: list[journa
             cells.update(change.cells)
             pending, reason = True, reason or change.last_error or ""
         values = check_row(project, register_id, cells)[0]
-        records.append(RegisterRecord(number, cells, values, pending, reason))
+        records.append(RegisterRecord(number, _shared(cells), _shared(values), pending, reason))
     return records
+
+
+def _shared(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its text values interned: a year's register repeats its cities, statuses and names thousands
+    of times, and a kept reading holds one copy of each."""
+    return {key: sys.intern(value) if type(value) is str else value for key, value in row.items()}
