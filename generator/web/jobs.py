@@ -48,6 +48,8 @@ class Jobs:
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
+        self._tokens: dict[str, str] = {}
+        """The job started by each form token: the same form sent twice starts one job."""
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wathiqa-merge")
 
@@ -59,14 +61,25 @@ class Jobs:
         *,
         upload_dir: Path | None = None,
         on_done: Callable[[Job], None] | None = None,
+        token: str = "",
     ) -> Job:
-        """Run ``work(progress)`` in the worker; the upload folder is removed when it ends, whatever happens."""
+        """Run ``work(progress)`` in the worker; the upload folder is removed when it ends, whatever happens.
+        With the ``token`` of a form that already started a job (a double press), that job is given back and
+        nothing is run again (its upload folder is removed at once)."""
         job = Job(secrets.token_urlsafe(12), doc_id, actor, upload_dir=upload_dir)
         with self._lock:
+            earlier = self._jobs.get(self._tokens.get(token, "")) if token else None
+            if earlier is not None:
+                if upload_dir is not None:
+                    shutil.rmtree(upload_dir, ignore_errors=True)
+                return earlier
+            if token:
+                self._tokens[token] = job.id
             self._jobs[job.id] = job
             for old in list(self._jobs.values())[:-KEEP_JOBS]:
                 if old.finished:
                     del self._jobs[old.id]
+            self._tokens = {t: j for t, j in self._tokens.items() if j in self._jobs}
         self._pool.submit(self._run, job, work, on_done)
         return job
 

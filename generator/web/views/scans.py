@@ -23,6 +23,7 @@ from ...scan.queue import SCANS_DIR
 from .. import messages
 from ..state import office
 from .common import actor, audit, entry_of, link_for
+from .documents import new_token
 
 bp = Blueprint("scans", __name__)
 
@@ -50,6 +51,7 @@ def _index(problems: dict[int, str] | None = None, upload_problem: str | None = 
         documents=list(office().project.documents.values()),
         problems=problems or {},
         upload_problem=upload_problem,
+        upload_token=new_token(),
     )
     return page, status
 
@@ -80,7 +82,8 @@ def upload() -> Any:
 
         return scan_stack(project, paths, out_dir, actor=who, progress=progress)
 
-    job = state.jobs.start("scan", who, work, upload_dir=folder)
+    token = request.form.get("_token", "")[:64]
+    job = state.jobs.start("scan", who, work, upload_dir=folder, token=token)  # pressed twice: the first job
     return redirect(url_for("scans.job", job_id=job.id))
 
 
