@@ -263,3 +263,54 @@ def test_a_correction_typed_when_the_session_ended_is_kept_for_that_case(
     assert '"reason": "الحي خطأ"' in history and '"by": "clerk1"' in history
     page.goto(f"{base}/drafts")
     expect(page.locator("p", has_text="لا توجد مسودات محفوظة")).to_be_visible()
+
+
+def test_a_decision_chosen_when_the_session_ended_is_kept_beside_its_request(
+    page: Page, live_server: tuple[str, Path]
+) -> None:
+    """The archivist chooses «قبول» and writes why it is decided early, is signed out in another tab, presses: after
+    signing in the decisions page has the choice and the reason back beside that request, nothing was recorded;
+    pressed again, one letter is written and the kept decision is gone from /drafts."""
+    import generator as api
+    from generator.office.accounts import add_account
+    from generator.office.db import OfficeDB
+    from tests.web_helpers import example_values
+
+    base, out = live_server
+    add_account(OfficeDB(out), "arch1", "archivist", "arch pass 1")
+    reference = api.issue(PROJECT, "application", example_values(), out).reference
+
+    def sign_in(tab: Page) -> None:
+        tab.fill("input[name=name]", "arch1")
+        tab.fill("input[name=password]", "arch pass 1")
+        tab.click("button[type=submit].primary")
+
+    page.goto(f"{base}/decisions")
+    sign_in(page)
+    card = page.locator("form.decision", has_text=reference)
+    card.locator("input[name=decision][value=accepted]").check()
+    card.locator("textarea[name=early_reason]").fill("اكتملت الدراسة مبكرًا")
+    other = page.context.new_page()
+    other.goto(f"{base}/drafts")
+    other.get_by_role("button", name="خروج").click()
+    expect(other.locator("h1")).to_have_text("الدخول")
+    other.close()
+
+    card.get_by_role("button", name="تسجيل القرار وكتابة الخطاب").click()
+    expect(page.locator("h1")).to_have_text("الدخول")
+    sign_in(page)
+    card = page.locator("form.decision", has_text=reference)
+    expect(card.locator("p.error")).to_contain_text("بقي ما اخترته وكتبته")
+    expect(card.locator("input[name=decision][value=accepted]")).to_be_checked()
+    expect(card.locator("textarea[name=early_reason]")).to_have_value("اكتملت الدراسة مبكرًا")
+    assert not list((out / "cases" / reference).glob("OUT-*"))  # nothing recorded, no letter
+    drafts = page.context.new_page()
+    drafts.goto(f"{base}/drafts")
+    expect(drafts.locator("table.list tbody tr")).to_contain_text("قرار الطلب " + reference)
+    drafts.close()
+
+    card.get_by_role("button", name="تسجيل القرار وكتابة الخطاب").click()
+    expect(page.locator("section.result")).to_contain_text("كُتب ١ خطاب")
+    assert len(list((out / "cases" / reference).glob("OUT-*decision-accept.pdf"))) == 1
+    page.goto(f"{base}/drafts")
+    expect(page.locator("p", has_text="لا توجد مسودات محفوظة")).to_be_visible()

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ...config.model import Register
 from ...config.project import RegisterColumn
 from ...errors import AlreadyAnsweredError, InputError
+from ...office.drafts import delete_draft, get_draft, list_drafts, save_draft
 from .. import messages
 from ..fields import display_value
 from ..security import role_required
@@ -97,7 +98,33 @@ def index() -> tuple[str, int]:
     if isinstance(refused, dict):
         return _page(problem=str(refused.get("problem", "")), problem_reference=str(refused.get("reference", "")),
                      kept=refused)  # fmt: skip
+    draft_id = request.args.get("kept", type=int)
+    if draft_id is not None:  # a decision sent when the session had ended: what was chosen and typed, as it was
+        draft = get_draft(office().db, draft_id)
+        if draft is None or not draft.document.startswith(DECISION):
+            abort(404)
+        kept = {k: v for k, v in draft.fields.items() if isinstance(v, str)}
+        return _page(problem=messages.DECISION_KEPT, problem_reference=kept.get("_reference", ""), kept=kept)
     return _page(_batch_shown(request.args.get("batch", "")))
+
+
+DECISION = "decide:"
+"""The ``document`` of a draft that holds a decision sent after its session ended: ``decide:REFERENCE``."""
+_TYPED = ("decision", "reason", "details", "early_reason")
+
+
+def keep_refused_decision(reference: str) -> str | None:
+    """A decision sent after its session ended: what was chosen and typed becomes a draft, and the decisions
+    page shows it again beside its request after sign-in (until the decision is recorded)."""
+    typed = {k: request.form.get(k, "").strip() for k in _TYPED}
+    if not any(typed.values()):
+        return None
+    fields: dict[str, str | list[str]] = {k: v for k, v in typed.items() if v}
+    fields["_reference"] = reference
+    title = f"قرار الطلب {reference}"
+    earlier = next((d.id for d in list_drafts(office().db) if d.document == DECISION + reference), None)
+    draft_id = save_draft(office().db, DECISION + reference, title, fields, "", earlier)
+    return url_for("decisions.index", kept=draft_id) + f"#d-{reference}"
 
 
 _REFUSED = "decision_refused"
@@ -226,6 +253,9 @@ def record(register_id: str, reference: str) -> Any:
         return _page(answered=err, status=409)
     except InputError as err:  # back to the page, the problem beside the request (POST-redirect-GET)
         return _refused(reference, _arabic_problem(err))
+    for draft in list_drafts(state.db):  # a decision kept when a session ended is recorded now
+        if draft.document == DECISION + reference:
+            delete_draft(state.db, draft.id)
     if answered.recorded.pending:
         flash(messages.DECISION_PENDING.format(answered.recorded.waiting_reason), "pending")
     early = f"; {messages.EARLY_AUDIT.format(early_reason)}" if early_reason and answered.recorded.early else ""

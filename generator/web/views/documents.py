@@ -293,6 +293,10 @@ def keep_refused_form() -> str | None:
         from .cases import keep_refused_correction
 
         return keep_refused_correction(str(request.view_args.get("reference")))
+    if request.endpoint == "decisions.record" and request.view_args is not None:
+        from .decisions import keep_refused_decision
+
+        return keep_refused_decision(str(request.view_args.get("reference")))
     if request.endpoint != "documents.submit" or request.view_args is None:
         return None
     state = office()
