@@ -300,3 +300,40 @@ def test_an_administrator_corrects_voids_and_sets_statuses_from_the_command_line
     assert again.returncode == 2 and "ملغاة" in again.stderr
     missing = _wathiqa("case", "show", "REQ-1448-99999", "--out", out)
     assert missing.returncode == 2 and "REQ-1448-99999" in missing.stderr
+
+
+def test_a_decision_letter_written_while_a_correction_renders_stays_with_the_case(
+    issued: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A clerk's correction is rendering (a real process, stopped just before it swaps the folders) when the
+    archivist's `wathiqa decide` writes the reply letter into the case folder: after the swap the letter is in the
+    corrected case, once, and the register row holds both the correction and the answer."""
+    import signal
+
+    out, reference = issued
+    folder = out / "cases" / reference
+    shown = _wathiqa("case", "show", reference, "--out", out).stdout
+    data = tmp_path / "fix.yml"
+    data.write_text(shown.replace('applicant_name: "عبدالله محمد أحمد القحطاني"', f'applicant_name: "{FIXED}"'),
+                    encoding="utf-8")  # fmt: skip
+    argv = [sys.executable, "-m", "generator", "case", "correct", reference, "--data", str(data), "--out", str(out),
+            "--policy", str(ROOT / "policies" / "policy.yml")]  # fmt: skip
+    env = {**os.environ, "WATHIQA_FAULT": "amend.rendered:stop"}
+    correcting = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    try:
+        _, status = os.waitpid(correcting.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), correcting.communicate()
+        api.record_decision(PROJECT, out, reference, "accepted", early_reason="اكتملت الدراسة")
+        decided = _wathiqa("decide", "--out", out)
+        assert decided.returncode == 0, decided.stderr
+        letters = sorted(p.name for p in folder.glob("OUT-*"))
+        assert letters, "the letter's copy was written into the case folder"
+    finally:
+        os.kill(correcting.pid, signal.SIGCONT)
+    _, err = correcting.communicate(timeout=300)
+    assert correcting.returncode == 0, err
+    assert sorted(p.name for p in folder.glob("OUT-*")) == letters  # carried into the corrected case
+    assert (folder / "v1" / "application.pdf").is_file() and not list((folder / "v1").glob("OUT-*"))
+    row = row_of(out, reference)
+    assert row["applicant_name"] == FIXED and row["status"] == "answered"
+    assert not [p for p in (out / "cases").iterdir() if ".stage-" in p.name or ".old-" in p.name]
