@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import generator as api
 from generator.registers import open_register
@@ -28,9 +32,9 @@ def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = lookup._decode
 
-    def counted(project, register_id, path, waiting):  # type: ignore[no-untyped-def]
+    def counted(project, register_id, *rest):  # type: ignore[no-untyped-def]
         seen.append(register_id)
-        return real(project, register_id, path, waiting)
+        return real(project, register_id, *rest)
 
     monkeypatch.setattr(lookup, "_decode", counted)
     return seen
@@ -97,3 +101,19 @@ def test_readers_racing_a_writer_see_a_whole_register(tmp_path: Path) -> None:
             reader.join()
     assert problems == []
     assert sorted(h.reference for h in find_cases(PROJECT, out)) == sorted(issued)
+
+
+_CELL = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.floats(-3, 3, allow_nan=False), st.text(max_size=3),
+    st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 1, 3)),
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(_CELL, _CELL), min_size=1, max_size=4))
+def test_two_rows_share_their_checked_values_only_when_every_cell_is_the_same(pairs: list[tuple[Any, Any]]) -> None:
+    """A reading reuses the checked values of an earlier row with the same cells: 1, 1.0 and True, or a date and a
+    text, are different cells even where Python calls them equal."""
+    first = {f"c{i}": a for i, (a, _) in enumerate(pairs)}
+    second = {f"c{i}": b for i, (_, b) in enumerate(pairs)}
+    same = all(type(a) is type(b) and a == b for a, b in pairs)
+    assert (lookup.row_key(first) == lookup.row_key(second)) is same

@@ -22,6 +22,9 @@ __all__ = ["RowEdit", "Sheet", "col_style", "grown_table", "without_cached_resul
 
 log = logging.getLogger(__name__)
 
+_ADDRESS_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+"""A cell's address attribute (``r="C7"``), the one attribute the split into columns reads."""
+
 
 @dataclass
 class _RowSpan:
@@ -131,7 +134,8 @@ class Sheet:
         if not m.group(2):
             inner_end = len(row_xml) - len(b"</" + self.p + b"row>")
             for c in self.cell_re.finditer(row_xml, m.end(), inner_end):
-                ref = markup.attributes(c.group(1)).get(b"r")
+                address = _ADDRESS_ATTR.search(c.group(1))
+                ref = (address.group(1) if address.group(1) is not None else address.group(2)) if address else None
                 found = REF.match(ref.decode()) if ref else None
                 col = col_index(found.group(1)) if found else col + 1
                 cells[col] = c.group(0)

@@ -61,6 +61,11 @@ def _rels(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
     return out
 
 
+_TYPE_ATTR = re.compile(rb"""(?<![\w:.-])t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_STYLE_ATTR = re.compile(rb"""(?<![\w:.-])s\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+"""A cell's type and style attributes, the two a value needs (the others, its address among them, are not read)."""
+
+
 @dataclass
 class Workbook:
     """The parts of one workbook that a register needs, read once from the file's bytes."""
@@ -83,6 +88,7 @@ class Workbook:
     book_part: str = "xl/workbook.xml"
     sheet_parts: dict[str, str] = field(default_factory=dict)
     replaced: dict[str, bytes] = field(default_factory=dict)
+    _patterns: tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]] | None = None
     """Other parts than the sheet replaced whole by this transaction (a lists sheet, workbook.xml)."""
 
     def part(self, name: str) -> bytes:
@@ -176,18 +182,30 @@ class Workbook:
             self._shared = shared
         return self._shared
 
+    def _cell_patterns(self) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+        """The patterns of a cell's phonetic runs, text runs and value, in the sheet's namespace prefix (made once:
+        a year's register has a quarter of a million cells)."""
+        if self._patterns is None:
+            p = re.escape(self.sheet.p)
+            self._patterns = (
+                re.compile(rb"<" + p + rb"rPh\b.*?</" + p + rb"rPh>", re.S),
+                re.compile(rb"<" + p + rb"t\b[^>]*?(?:/>|>(.*?)</" + p + rb"t>)", re.S),
+                re.compile(rb"<" + p + rb"v>(.*?)</" + p + rb"v>", re.S),
+            )
+        return self._patterns
+
     def decode(self, cell: bytes) -> CellValue:
         m = self.sheet.cell_re.match(cell)
         if m is None or m.group(2) is None:
             return None
-        attrs, inner = markup.attributes(m.group(1)), m.group(2)
-        kind = attrs.get(b"t", b"n")
-        p = re.escape(self.sheet.p)
+        head, inner = m.group(1), m.group(2)
+        found = _TYPE_ATTR.search(head)
+        kind = (found.group(1) if found.group(1) is not None else found.group(2)) if found else b"n"
+        phonetic, texts, value = self._cell_patterns()
         if kind == b"inlineStr":
-            inner = re.sub(rb"<" + p + rb"rPh\b.*?</" + p + rb"rPh>", b"", inner, flags=re.S)
-            parts = re.findall(rb"<" + p + rb"t\b[^>]*?(?:/>|>(.*?)</" + p + rb"t>)", inner, re.S)
-            return unescape(b"".join(parts)) or None  # an empty inline string is a blank cell, as in Excel
-        v = re.search(rb"<" + p + rb"v>(.*?)</" + p + rb"v>", inner, re.S)
+            inner = phonetic.sub(b"", inner)
+            return unescape(b"".join(texts.findall(inner))) or None  # an empty inline string is a blank cell
+        v = value.search(inner)
         if v is None:
             return None
         text = v.group(1)
@@ -209,7 +227,9 @@ class Workbook:
             )
         raw = text.strip().decode()
         number: int | float = int(raw) if re.fullmatch(r"-?\d+", raw) else float(raw)
-        fmt = self.styles.kind(int(attrs.get(b"s", b"0")))
+        style = _STYLE_ATTR.search(head)
+        index = (style.group(1) if style.group(1) is not None else style.group(2)) if style else b"0"
+        fmt = self.styles.kind(int(index))
         if fmt is not None:
             return serial_to_date(float(number), self.date1904, fmt == "datetime")
         return number

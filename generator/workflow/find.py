@@ -17,7 +17,7 @@ from typing import Any
 from ..config.project import Project
 from ..content.text import search_words, words_match
 from ..errors import OutputError
-from .lookup import RegisterRecord, RegisterTable, read_register_table
+from .lookup import RegisterRecord, RegisterTable, RowKey, read_register_table, row_key
 
 __all__ = ["CaseHit", "case_registers", "find_cases"]
 
@@ -79,12 +79,14 @@ def find_cases(
 
 
 _INDEX_LOCK = threading.Lock()
-_INDEX: dict[tuple[int, str], tuple[tuple[Any, ...], list[tuple[CaseHit, tuple[str, ...]]]]] = {}
-"""Each register's cases with their words in search form, for the version of the register they were made from:
-folding every cell of a year's register takes seconds, a search through the folded words milliseconds."""
+_Words = tuple[str, ...]
+_INDEX: dict[tuple[int, str], tuple[tuple[Any, ...], list[tuple[CaseHit, _Words]], dict[RowKey, _Words]]] = {}
+"""Each register's cases with their words in search form, for the version of the register they were made from
+(and the words by row, for the next version): folding every cell of a year's register takes seconds, a search
+through the folded words milliseconds."""
 
 
-def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, tuple[str, ...]]]:
+def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, _Words]]:
     key = (id(project), table.register_id)
     with _INDEX_LOCK:
         kept = _INDEX.get(key)
@@ -97,23 +99,27 @@ def _index(project: Project, table: RegisterTable) -> list[tuple[CaseHit, tuple[
     name = next((c.id for c in table.columns if c.field is not None and c.type == "text"), None)
     dated = project.date_column(table.register_id)
     day_column = dated.id if dated is not None else None
-    index = [
-        (
-            CaseHit(
-                str(row.values.get(reference) or ""),
-                table.register_id,
-                table.title,
-                str(row.values.get(name) or "") if name and name in columns else "",
-                _day(row.values.get(day_column)) if day_column else None,
-                str(row.values.get("status") or ""),
-                row.pending,
-            ),
-            tuple(sys.intern(word) for word in _row_words(row)),  # names and cities repeat: one copy each
+    earlier = kept[2] if kept is not None else {}
+    words_of: dict[RowKey, _Words] = {}
+    index = []
+    for row in table.rows:
+        cells = row_key(row.cells)
+        words = earlier.get(cells)
+        if words is None:  # a row not seen in the previous version: folded now (names repeat: one copy each)
+            words = tuple(sys.intern(word) for word in _row_words(row))
+        words_of[cells] = words
+        hit = CaseHit(
+            str(row.values.get(reference) or ""),
+            table.register_id,
+            table.title,
+            str(row.values.get(name) or "") if name and name in columns else "",
+            _day(row.values.get(day_column)) if day_column else None,
+            str(row.values.get("status") or ""),
+            row.pending,
         )
-        for row in table.rows
-    ]
+        index.append((hit, words))
     with _INDEX_LOCK:
-        _INDEX[key] = (table.version, index)
+        _INDEX[key] = (table.version, index, words_of)
     return index
 
 

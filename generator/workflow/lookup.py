@@ -24,7 +24,7 @@ from ..office.db import OfficeDB
 from ..registers import CellValue, RegisterError, read_register
 from .sync import register_path
 
-__all__ = ["RegisterRecord", "RegisterTable", "read_register_table", "status_label"]
+__all__ = ["RegisterRecord", "RegisterTable", "RowKey", "read_register_table", "row_key", "status_label"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,8 @@ def _records(
         kept = _READ.get(key)
         if kept is not None and kept[0] is project and kept[1] == version:
             return kept[2], version
-        records = _decode(project, register_id, path, waiting)
+        earlier = {row_key(r.cells): r.values for r in kept[2]} if kept is not None and kept[0] is project else {}
+        records = _decode(project, register_id, path, waiting, earlier)
         with _READ_LOCK:
             _READ.pop(key, None)
             _READ[key] = (project, version, records)
@@ -155,9 +156,27 @@ def _records(
         return records, version
 
 
-def _decode(project: Project, register_id: str, path: Path, waiting: list[journal.Entry]) -> list[RegisterRecord]:
+RowKey = tuple[tuple[tuple[str, Any], ...], tuple[type, ...]]
+"""A row's cells as a dictionary key (with each value's type: 1, 1.0 and True are different cells)."""
+
+
+def row_key(cells: dict[str, Any]) -> RowKey:
+    return tuple(cells.items()), tuple(map(type, cells.values()))
+
+
+def _decode(
+    project: Project,
+    register_id: str,
+    path: Path,
+    waiting: list[journal.Entry],
+    earlier: dict[RowKey, dict[str, Any]] | None = None,
+) -> list[RegisterRecord]:
+    """The records of the workbook and the journal's waiting rows. ``earlier``: the values of the rows of the
+    previous reading by their cells; a row whose cells are the same is not checked again (after one row is added
+    to a year's register, the other rows are only read)."""
     from ..registers.rows import check_row
 
+    earlier = earlier or {}
     register = project.registers[register_id]
     columns = project.register_columns(register_id)
     try:
@@ -184,8 +203,10 @@ def _decode(project: Project, register_id: str, path: Path, waiting: list[journa
         for change in changes.get(str(cells.get(reference or "") or ""), ()):
             cells.update(change.cells)
             pending, reason = True, reason or change.last_error or ""
-        values = check_row(project, register_id, cells)[0]
-        records.append(RegisterRecord(number, _shared(cells), _shared(values), pending, reason))
+        values = earlier.get(row_key(cells)) if not pending else None
+        if values is None:
+            values = _shared(check_row(project, register_id, cells)[0])
+        records.append(RegisterRecord(number, _shared(cells), values, pending, reason))
     return records
 
 
