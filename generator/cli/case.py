@@ -48,7 +48,7 @@ def case_yaml(project: Project, case: IssuedCase) -> str:
         f"# wathiqa case correct {case.reference} --data FILE --from-version {case.version}",
         "",
     ]
-    hidden = decided_later(project, case)
+    hidden = decided_later(project, case.document)
     for f in document.input_fields():
         if f.id in hidden:
             continue
@@ -78,7 +78,7 @@ def case_command(project: Project, args: argparse.Namespace, out: TextIO, err: T
         if case.voided:  # said before the data is read: no point fixing a file for a voided case
             raise CaseStateError(MSG_VOIDED)
         loaded = load_record_file(args.data)
-        data = {k: v for k, v in loaded.data.items() if k not in decided_later(project, case)}
+        data = {k: v for k, v in loaded.data.items() if k not in decided_later(project, case.document)}
         validate_record(case.document, project.policy, data, source=loaded)  # problems named with their lines
         try:
             result = api.correct_case(

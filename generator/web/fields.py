@@ -16,8 +16,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ..config.model import Document, FieldDef, Policy
-from ..config.project import Project
 from ..content.text import format_dual
+from ..workflow.amend import decided_later
 
 __all__ = [
     "FormField",
@@ -67,16 +67,6 @@ def _options(field_def: FieldDef, policy: Policy) -> list[tuple[str, str]]:
     if field_def.list is None:
         return []
     return [(item.id, item.label) for item in policy.lists[field_def.list].items]
-
-
-def decided_later(project: Project, document: Document) -> frozenset[str]:
-    """Fields of ``document`` that hold the decision its register's rows wait for (the application's «القرار»):
-    the archivist fills them on the decisions page, after the waiting period, never the clerk at intake."""
-    return frozenset(
-        d.answers.column
-        for d in project.documents.values()
-        if d.answers is not None and document.register_id is not None and d.answers.register_id == document.register_id
-    )
 
 
 def _input_sections(document: Document, skip: frozenset[str]) -> list[tuple[str, str, list[FieldDef]]]:

@@ -242,7 +242,7 @@ def correct_case(
         raise CaseStateError(MSG_ANSWERED)
     document = case.document
     kept = _kept_fields(project, case)
-    given = {k: v for k, v in values.items() if k not in decided_later(project, case)}
+    given = {k: v for k, v in values.items() if k not in decided_later(project, case.document)}
     record = validate_record(document, project.policy, {**given, **kept})
     fault_point("amend.opened")
     renderers = renderers or CaseRenderers(project)
@@ -304,15 +304,20 @@ def _current_record(project: Project, case: IssuedCase) -> dict[str, Any]:
     return validate_record(case.document, project.policy, raw)
 
 
-def decided_later(project: Project, case: IssuedCase) -> set[str]:
-    """The fields that hold the decision on the case's register: set by deciding, never by a correction."""
-    register_id = case.document.register_id
-    return {d.answers.column for d in project.documents.values() if d.answers and d.answers.register_id == register_id}
+def decided_later(project: Project, document: Document) -> frozenset[str]:
+    """Fields of ``document`` that hold the decision its register's rows wait for (the application's «القرار»):
+    the archivist fills them on the decisions page, after the waiting period, never the clerk at intake nor a
+    correction."""
+    return frozenset(
+        d.answers.column
+        for d in project.documents.values()
+        if d.answers is not None and document.register_id is not None and d.answers.register_id == document.register_id
+    )
 
 
 def _kept_fields(project: Project, case: IssuedCase) -> dict[str, Any]:
     """Recorded values the correction does not change (the decision, filled later): kept as they are."""
-    hidden = decided_later(project, case)
+    hidden = decided_later(project, case.document)
     return {k: v for k, v in case.record.items() if k in hidden}
 
 

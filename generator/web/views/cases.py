@@ -27,7 +27,7 @@ from ..fields import FormValues, decided_later, display_value, form_sections, re
 from ..security import current_user, role_required
 from ..state import office
 from .common import actor, entry_of, send_entry
-from .documents import new_token
+from .documents import draft_title, new_token
 
 log = logging.getLogger(__name__)
 
@@ -353,11 +353,6 @@ def correct_form(reference: str) -> tuple[str, int] | Response:
     return _correct_page(issued, form_values(issued.document, issued.record), {})
 
 
-def _title(document: Document, values: FormValues) -> str:
-    name = next((values.get(f.id) for f in document.input_fields() if f.type == "text" and values.get(f.id)), "")
-    return name[:80] if isinstance(name, str) else ""
-
-
 def keep_refused_correction(reference: str) -> str | None:
     """A correction sent after its session ended: its fields (and the version it was drawn from) become a draft
     of that case's correction, and the path that shows them again is returned."""
@@ -374,7 +369,7 @@ def keep_refused_correction(reference: str) -> str | None:
         if request.form.get(key, "").strip():
             values[key] = request.form.get(key, "").strip()
     draft_id = request.form.get("_draft", type=int)
-    draft_id = save_draft(state.db, CORRECTION + reference, _title(issued.document, values), values, "", draft_id)
+    draft_id = save_draft(state.db, CORRECTION + reference, draft_title(issued.document, values), values, "", draft_id)
     log.info("a correction of %s sent without a valid session was kept as draft %s", reference, draft_id)
     return url_for("cases.correct_form", reference=reference, draft=draft_id)
 

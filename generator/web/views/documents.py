@@ -129,7 +129,8 @@ def new(doc_id: str) -> Any:
     return _form_page(document, values, {}, draft_id=draft_id, note=note)
 
 
-def _draft_title(document: Document, values: FormValues) -> str:
+def draft_title(document: Document, values: FormValues) -> str:
+    """The name a draft is listed under on /drafts: its first text field (the applicant's name)."""
     for f in document.input_fields():
         value = values.get(f.id)
         if f.type == "text" and isinstance(value, str) and value:
@@ -166,7 +167,7 @@ def submit(doc_id: str) -> Any:
     if earlier is not None and action in ("issue", "draft"):
         return _wait_for(earlier)
     if action == "draft":
-        draft_id = save_draft(state.db, document.id, _draft_title(document, values), values, actor(), draft_id)
+        draft_id = save_draft(state.db, document.id, draft_title(document, values), values, actor(), draft_id)
         audit("draft_save", document.id, str(draft_id))
         flash(messages.DRAFT_SAVED, "ok")
         return redirect(url_for("documents.new", doc_id=document.id, draft=draft_id))
@@ -307,7 +308,7 @@ def keep_refused_form() -> str | None:
     if not any(values.values()):
         return None
     draft_id = request.form.get("_draft", type=int)
-    draft_id = save_draft(state.db, document.id, _draft_title(document, values), values, "", draft_id)
+    draft_id = save_draft(state.db, document.id, draft_title(document, values), values, "", draft_id)
     log.info("a form of %s sent without a valid session was kept as draft %s", document.id, draft_id)
     return url_for("documents.new", doc_id=document.id, draft=draft_id, kept=1)
 
