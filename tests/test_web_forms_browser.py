@@ -32,6 +32,21 @@ def register_rows(out: Path) -> int:
     return len(read_register(PROJECT, "requests", out).rows)
 
 
+def sign_in(tab: Page, name: str, password: str) -> None:
+    tab.fill("input[name=name]", name)
+    tab.fill("input[name=password]", password)
+    tab.click("button[type=submit].primary")
+
+
+def sign_out_in_another_tab(page: Page, base: str) -> None:
+    """The same person signs out in a second tab: the first tab's session has ended."""
+    other = page.context.new_page()
+    other.goto(f"{base}/drafts")
+    other.get_by_role("button", name="خروج").click()
+    expect(other.locator("h1")).to_have_text("الدخول")
+    other.close()
+
+
 def test_double_click_back_and_reload_make_one_case(page: Page, live_server: tuple[str, Path]) -> None:
     base, out = live_server
     page.goto(f"{base}/documents/application/new")
@@ -122,27 +137,18 @@ def test_what_was_typed_survives_the_end_of_the_session(
     base, out = live_server
     add_account(OfficeDB(out), "clerk1", "clerk", "clerk pass 1")
 
-    def sign_in(tab: Page) -> None:
-        tab.fill("input[name=name]", "clerk1")
-        tab.fill("input[name=password]", "clerk pass 1")
-        tab.click("button[type=submit].primary")
-
     page.goto(f"{base}/documents/application/new")
-    sign_in(page)
+    sign_in(page, "clerk1", "clerk pass 1")
     expect(page.locator("h1")).to_have_text("طلب فتح حلقة تحفيظ أو دار نسائية")
     fill_application(page, "١٠٠٠٠٠٠٠٠٨")
     if ended_by == "session cookie gone":
         page.context.clear_cookies()
     else:
-        other = page.context.new_page()
-        other.goto(f"{base}/drafts")
-        other.get_by_role("button", name="خروج").click()
-        expect(other.locator("h1")).to_have_text("الدخول")
-        other.close()
+        sign_out_in_another_tab(page, base)
 
     page.click("button[value=issue]")
     expect(page.locator("h1")).to_have_text("الدخول")
-    sign_in(page)
+    sign_in(page, "clerk1", "clerk pass 1")
     expect(page.locator("p.flash", has_text="حُفظ ما كتبته")).to_be_visible()
     expect(page.locator("input[name=applicant_name]")).to_have_value("عبدالله محمد أحمد القحطاني")
     expect(page.locator("input[name=national_id]")).to_have_value("١٠٠٠٠٠٠٠٠٨")
@@ -207,7 +213,7 @@ def test_a_sheet_of_applications_from_the_template_issues_cases(
 
 
 def test_a_correction_typed_when_the_session_ended_is_kept_for_that_case(
-    page: Page, live_server: tuple[str, Path]
+    page: Page, live_server: tuple[str, Path], tmp_path: Path
 ) -> None:
     """The clerk corrects a case, is signed out in another tab, presses «إصدار نسخة مصححة»: after signing in the
     correction form is back with what was typed (and the reason), on that case, and nothing was corrected until
@@ -221,25 +227,16 @@ def test_a_correction_typed_when_the_session_ended_is_kept_for_that_case(
     add_account(OfficeDB(out), "clerk1", "clerk", "clerk pass 1")
     reference = api.issue(PROJECT, "application", example_values(), out).reference
 
-    def sign_in(tab: Page) -> None:
-        tab.fill("input[name=name]", "clerk1")
-        tab.fill("input[name=password]", "clerk pass 1")
-        tab.click("button[type=submit].primary")
-
     page.goto(f"{base}/cases/{reference}/correct")
-    sign_in(page)
+    sign_in(page, "clerk1", "clerk pass 1")
     expect(page.locator("h1")).to_contain_text("تصحيح بيانات الحالة")
     page.fill("input[name=district]", "الملقا")
     page.fill("textarea[name=_reason]", "الحي خطأ")
-    other = page.context.new_page()
-    other.goto(f"{base}/drafts")
-    other.get_by_role("button", name="خروج").click()
-    expect(other.locator("h1")).to_have_text("الدخول")
-    other.close()
+    sign_out_in_another_tab(page, base)
 
     page.get_by_role("button", name="إصدار نسخة مصححة").click()
     expect(page.locator("h1")).to_have_text("الدخول")
-    sign_in(page)
+    sign_in(page, "clerk1", "clerk pass 1")
     expect(page.locator("p.flash", has_text="حُفظ تصحيحك في مسودة")).to_be_visible()
     expect(page.locator("h1")).to_contain_text(reference)
     expect(page.locator("input[name=district]")).to_have_value("الملقا")
@@ -249,6 +246,7 @@ def test_a_correction_typed_when_the_session_ended_is_kept_for_that_case(
     drafts = page.context.new_page()
     drafts.goto(f"{base}/drafts")
     expect(drafts.locator("table.list tbody tr")).to_contain_text("تصحيح الحالة " + reference)
+    drafts.screenshot(path=str(screenshots(tmp_path) / "office-app-drafts-kept.png"))
     drafts.get_by_role("link", name="متابعة").click()
     expect(drafts.locator("input[name=district]")).to_have_value("الملقا")
     expect(drafts).to_have_url(re.compile(rf"/cases/{reference}/correct\?draft=\d+$"))
@@ -266,7 +264,7 @@ def test_a_correction_typed_when_the_session_ended_is_kept_for_that_case(
 
 
 def test_a_decision_chosen_when_the_session_ended_is_kept_beside_its_request(
-    page: Page, live_server: tuple[str, Path]
+    page: Page, live_server: tuple[str, Path], tmp_path: Path
 ) -> None:
     """The archivist chooses «قبول» and writes why it is decided early, is signed out in another tab, presses: after
     signing in the decisions page has the choice and the reason back beside that request, nothing was recorded;
@@ -280,29 +278,21 @@ def test_a_decision_chosen_when_the_session_ended_is_kept_beside_its_request(
     add_account(OfficeDB(out), "arch1", "archivist", "arch pass 1")
     reference = api.issue(PROJECT, "application", example_values(), out).reference
 
-    def sign_in(tab: Page) -> None:
-        tab.fill("input[name=name]", "arch1")
-        tab.fill("input[name=password]", "arch pass 1")
-        tab.click("button[type=submit].primary")
-
     page.goto(f"{base}/decisions")
-    sign_in(page)
+    sign_in(page, "arch1", "arch pass 1")
     card = page.locator("form.decision", has_text=reference)
     card.locator("input[name=decision][value=accepted]").check()
     card.locator("textarea[name=early_reason]").fill("اكتملت الدراسة مبكرًا")
-    other = page.context.new_page()
-    other.goto(f"{base}/drafts")
-    other.get_by_role("button", name="خروج").click()
-    expect(other.locator("h1")).to_have_text("الدخول")
-    other.close()
+    sign_out_in_another_tab(page, base)
 
     card.get_by_role("button", name="تسجيل القرار وكتابة الخطاب").click()
     expect(page.locator("h1")).to_have_text("الدخول")
-    sign_in(page)
+    sign_in(page, "arch1", "arch pass 1")
     card = page.locator("form.decision", has_text=reference)
     expect(card.locator("p.error")).to_contain_text("بقي ما اخترته وكتبته")
     expect(card.locator("input[name=decision][value=accepted]")).to_be_checked()
     expect(card.locator("textarea[name=early_reason]")).to_have_value("اكتملت الدراسة مبكرًا")
+    card.screenshot(path=str(screenshots(tmp_path) / "office-app-decision-kept.png"))
     assert not list((out / "cases" / reference).glob("OUT-*"))  # nothing recorded, no letter
     drafts = page.context.new_page()
     drafts.goto(f"{base}/drafts")
